@@ -1,0 +1,418 @@
+"""The interface every gateway implements, and the types it speaks in.
+
+Nothing here imports Home Assistant: the `gateways` package could be published as a library. The Home
+Assistant side only ever talks to `Gateway`, so it never branches on the provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import aiohttp
+from yarl import URL
+
+from .errors import (
+    AuthError,
+    EmptyMessageError,
+    GatewayError,
+    InvalidOptionError,
+    MessageTooLongError,
+    NoRecipientsError,
+    ProtocolError,
+    TemporaryError,
+    UnsupportedError,
+    UnsupportedOptionError,
+)
+from .text import TextInfo, analyse
+
+DEFAULT_TIMEOUT = 15.0
+# A body larger than this is not an answer any of these APIs gives; refuse to buffer it.
+MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+
+
+class Channel(StrEnum):
+    """Where SMSMobileAPI sends a message from the user's phone."""
+
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    BOTH = "both"
+
+
+class DeliveryStatus(StrEnum):
+    """The states of the `last_delivery_status` sensor (SPEC.md)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a provider can do and its limits; the Home Assistant side validates with these."""
+
+    max_length: int
+    max_recipients_per_request: int
+    # Providers that take one number a request are driven with this many requests at once.
+    max_concurrent_requests: int = 1
+    balance: bool = False
+    balance_unit: str | None = None
+    poll_inbound: bool = False
+    poll_reports: bool = False
+    webhook: bool = False
+    signed_webhook: bool = False
+    schedule: bool = False
+    flash: bool = False
+    unicode: bool = False
+    channels: bool = False
+    sender_id: bool = False
+    # Phone number region assumed for a number written without a country code.
+    default_region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendOptions:
+    """Options of one send; `None`/`False` means the provider's default."""
+
+    send_at: datetime | None = None
+    flash: bool = False
+    unicode: bool | None = None
+    channel: Channel | None = None
+    sender_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientResult:
+    """What became of one recipient: accepted with the provider's id, or rejected with its reason."""
+
+    number: str
+    accepted: bool
+    message_id: str | None = None
+    reason: str | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """The per-recipient outcome of one send, in the order the recipients were given."""
+
+    results: tuple[RecipientResult, ...]
+    requests: int
+    text: TextInfo
+
+    @property
+    def accepted(self) -> list[RecipientResult]:
+        """Recipients the provider accepted."""
+        return [r for r in self.results if r.accepted]
+
+    @property
+    def rejected(self) -> list[RecipientResult]:
+        """Recipients the provider (or the transport) did not accept."""
+        return [r for r in self.results if not r.accepted]
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """Remaining credit, in the provider's unit (a currency code, or "messages")."""
+
+    value: float
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    """Who the credentials belong to: `account_id` makes the config entry unique."""
+
+    account_id: str
+    name: str
+    balance: Balance | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One SMS received; `message_id` is the provider's id, or a stable fingerprint."""
+
+    message_id: str
+    sender: str
+    text: str
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What became of one message after it was sent."""
+
+    message_id: str
+    recipient: str
+    status: DeliveryStatus
+    occurred_at: datetime | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookPayload:
+    """What one webhook push carried."""
+
+    messages: tuple[InboundMessage, ...] = ()
+    reports: tuple[DeliveryReport, ...] = ()
+    # The provider's own id of the push, for deduplicating at-least-once deliveries.
+    event_id: str | None = None
+
+
+@dataclass(slots=True)
+class HttpAnswer:
+    """A provider's answer: status, headers and the raw body."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class Gateway(ABC):
+    """One provider's API.
+
+    `credentials` holds the config entry's fields (SPEC.md names). Every request goes through
+    `_request`, which bounds it with `timeout` and turns transport failures into `TemporaryError`
+    without ever showing a URL (several providers put credentials in the path or query).
+    """
+
+    key: ClassVar[str]
+    name: ClassVar[str]
+    model: ClassVar[str]
+    default_url: ClassVar[str]
+    dashboard_url: ClassVar[str | None] = None
+    capabilities: ClassVar[Capabilities]
+    # Config entry fields that are secrets, for redaction and reauthentication.
+    secret_fields: ClassVar[tuple[str, ...]]
+    # Config entry fields, in form order; `url` is always added by the form.
+    fields: ClassVar[tuple[str, ...]]
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        credentials: Mapping[str, Any],
+        *,
+        url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        default_region: str | None = None,
+    ) -> None:
+        """Keep the caller's session; a trailing slash on `url` is dropped, a path prefix kept."""
+        self._session = session
+        self._credentials = dict(credentials)
+        self._url = (url or self.default_url).rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self.default_region = default_region or self.capabilities.default_region
+
+    @property
+    def url(self) -> str:
+        """The API root in use."""
+        return self._url
+
+    # -- what every provider implements ------------------------------------------------------
+
+    @abstractmethod
+    async def async_validate(self) -> AccountInfo:
+        """Check the credentials against the provider; raise `AuthError` if rejected."""
+
+    @abstractmethod
+    def format_number(self, number: str) -> str:
+        """Turn a user's number into the provider's form, or raise `InvalidNumberError`."""
+
+    @abstractmethod
+    async def _async_send_batch(
+        self, numbers: Sequence[str], text: str, options: SendOptions
+    ) -> list[RecipientResult]:
+        """Send one request for `numbers` (already in provider form, within the batch limit).
+
+        Return one result per number, in order, with `number` in provider form.
+        """
+
+    async def async_balance(self) -> Balance:
+        """Remaining credit."""
+        raise UnsupportedError(f"{self.name} reports no balance")
+
+    async def async_poll_inbound(self, since: datetime | None) -> list[InboundMessage]:
+        """Messages received since `since` (providers that forget what they handed out ignore it)."""
+        raise UnsupportedError(f"{self.name} has no inbound polling")
+
+    async def async_poll_reports(self, message_ids: Sequence[str]) -> list[DeliveryReport]:
+        """Delivery reports; providers that need ids are given the ones still pending."""
+        raise UnsupportedError(f"{self.name} has no delivery report polling")
+
+    def parse_webhook(
+        self, body: bytes, headers: Mapping[str, str], *, now: float | None = None
+    ) -> WebhookPayload:
+        """Parse one push; raise `PayloadError` (or `SignatureError`) for anything not valid."""
+        raise UnsupportedError(f"{self.name} does not push")
+
+    # -- shared behaviour ---------------------------------------------------------------------
+
+    def check_options(self, options: SendOptions) -> None:
+        """Refuse an option this provider does not have, before anything is sent."""
+        caps = self.capabilities
+        unsupported = [
+            name
+            for name, used, supported in (
+                ("send_at", options.send_at is not None, caps.schedule),
+                ("flash", options.flash, caps.flash),
+                ("unicode", options.unicode is not None, caps.unicode),
+                ("channel", options.channel is not None, caps.channels),
+                ("sender_id", options.sender_id is not None, caps.sender_id),
+            )
+            if used and not supported
+        ]
+        if unsupported:
+            raise UnsupportedOptionError(
+                f"{self.name} does not support {', '.join(unsupported)}",
+                {"option": ", ".join(unsupported), "provider": self.name},
+            )
+        if options.send_at is not None:
+            if options.send_at.tzinfo is None:
+                raise InvalidOptionError(
+                    "send_at needs a time zone", {"option": "send_at", "provider": self.name}
+                )
+            if options.send_at <= datetime.now(options.send_at.tzinfo):
+                raise InvalidOptionError(
+                    "send_at is in the past", {"option": "send_at", "provider": self.name}
+                )
+
+    def check_text(self, text: str) -> TextInfo:
+        """Refuse an empty or too long text; return its encoding and segment count."""
+        if not text or not text.strip():
+            raise EmptyMessageError("The message is empty", {"provider": self.name})
+        if len(text) > self.capabilities.max_length:
+            raise MessageTooLongError(
+                f"The message has {len(text)} characters; {self.name} accepts "
+                f"{self.capabilities.max_length}",
+                {
+                    "length": str(len(text)),
+                    "max_length": str(self.capabilities.max_length),
+                    "provider": self.name,
+                },
+            )
+        return analyse(text)
+
+    def prepare(
+        self, numbers: Sequence[str], text: str, options: SendOptions
+    ) -> tuple[list[str], TextInfo]:
+        """Validate a whole send before any request: provider-form numbers (deduplicated) and text."""
+        if not numbers:
+            raise NoRecipientsError("No recipient", {"provider": self.name})
+        info = self.check_text(text)
+        self.check_options(options)
+        formatted: dict[str, str] = {}
+        for number in numbers:
+            # Raises InvalidNumberError naming the number the user wrote.
+            formatted.setdefault(self.format_number(number), number)
+        return list(formatted), info
+
+    async def async_send(
+        self, numbers: Sequence[str], text: str, options: SendOptions | None = None
+    ) -> SendResult:
+        """Send one text to many numbers in the fewest requests the provider allows.
+
+        Everything is validated first (`ValidationError`, nothing sent). A request is never
+        repeated: a failed batch marks its numbers rejected with the reason. If not a single number
+        was accepted and every batch failed the same way (credentials, time-out ...), that error is
+        raised instead, so the caller can start reauthentication or say "try later".
+        """
+        options = options or SendOptions()
+        formatted, info = self.prepare(numbers, text, options)
+        size = self.capabilities.max_recipients_per_request
+        batches = [formatted[i : i + size] for i in range(0, len(formatted), size)]
+        semaphore = asyncio.Semaphore(self.capabilities.max_concurrent_requests)
+        errors: list[GatewayError] = []
+
+        async def run(batch: list[str]) -> list[RecipientResult]:
+            async with semaphore:
+                try:
+                    return await self._async_send_batch(batch, text, options)
+                except GatewayError as err:
+                    errors.append(err)
+                    reason = err.reason or str(err)
+                    return [
+                        RecipientResult(number=n, accepted=False, reason=reason, code=err.code)
+                        for n in batch
+                    ]
+
+        outcome = await asyncio.gather(*(run(batch) for batch in batches))
+        results = tuple(r for batch_results in outcome for r in batch_results)
+        if errors and len(errors) == len(batches) and not any(r.accepted for r in results):
+            first = errors[0]
+            if isinstance(first, (AuthError, TemporaryError, ProtocolError)) and all(
+                type(e) is type(first) for e in errors
+            ):
+                raise first
+        return SendResult(results=results, requests=len(batches), text=info)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: Any = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        raw_query: str | None = None,
+    ) -> HttpAnswer:
+        """Make one bounded request to `url + path`.
+
+        `raw_query` is appended as it stands, for providers that need a query encoded in something
+        other than UTF-8. Time-outs, connection errors, 429 and 5xx become `TemporaryError`; the
+        message names the path only (credentials may be in it, so never the URL).
+        """
+        url = self._url + path
+        if raw_query is not None:
+            url = f"{url}?{raw_query}"
+        where = path.split("/")[1] if path.count("/") else path
+        try:
+            async with self._session.request(
+                method,
+                URL(url, encoded=raw_query is not None),
+                params=params,
+                data=data,
+                json=json,
+                headers=headers,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as resp:
+                body = await resp.content.read(MAX_RESPONSE_BYTES + 1)
+                if len(body) > MAX_RESPONSE_BYTES:
+                    raise ProtocolError(f"{self.name} answered /{where} with an oversized body")
+                answer = HttpAnswer(resp.status, body, dict(resp.headers))
+        except TimeoutError:
+            raise TemporaryError(f"{self.name} did not answer in time (/{where})") from None
+        except aiohttp.ClientError as err:
+            raise TemporaryError(
+                f"Cannot reach {self.name} (/{where}): {type(err).__name__}"
+            ) from None
+        if answer.status == 429:
+            raise TemporaryError(
+                f"{self.name} asks to slow down (HTTP 429)",
+                code="429",
+                retry_after=_retry_after(answer.headers),
+            )
+        if answer.status >= 500:
+            raise TemporaryError(
+                f"{self.name} failed (HTTP {answer.status})", code=str(answer.status)
+            )
+        return answer
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+

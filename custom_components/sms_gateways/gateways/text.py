@@ -1,0 +1,55 @@
+"""GSM-7 / UCS-2 detection and segment counting: what the user pays for.
+
+GSM 03.38: a text made only of the default alphabet travels as GSM-7 (160 septets, or 153 a segment
+when concatenated); the extension table's characters take two septets each. Anything else makes the
+whole text UCS-2 (70 UTF-16 code units, or 67 a segment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+
+GSM7_SINGLE, GSM7_MULTI = 160, 153
+UCS2_SINGLE, UCS2_MULTI = 70, 67
+
+
+class Encoding(StrEnum):
+    """How the text travels."""
+
+    GSM7 = "GSM-7"
+    UCS2 = "UCS-2"
+
+
+@dataclass(frozen=True, slots=True)
+class TextInfo:
+    """Encoding, length in the encoding's units, and the number of SMS segments."""
+
+    encoding: Encoding
+    units: int
+    segments: int
+
+
+def is_gsm7(text: str) -> bool:
+    """True if every character is in the GSM-7 default alphabet or its extension table."""
+    return all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text)
+
+
+def analyse(text: str) -> TextInfo:
+    """Encoding and segment count of `text` (an empty text is one segment, as phones count it)."""
+    if is_gsm7(text):
+        units = sum(2 if c in GSM7_EXTENDED else 1 for c in text)
+        single, multi, encoding = GSM7_SINGLE, GSM7_MULTI, Encoding.GSM7
+    else:
+        # Characters outside the Basic Multilingual Plane (emoji) take two UTF-16 units.
+        units = len(text.encode("utf-16-le")) // 2
+        single, multi, encoding = UCS2_SINGLE, UCS2_MULTI, Encoding.UCS2
+    if units <= single:
+        return TextInfo(encoding, units, 1)
+    return TextInfo(encoding, units, -(-units // multi))

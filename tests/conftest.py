@@ -1,0 +1,44 @@
+"""Fixtures shared by the library tests and the Home Assistant tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+import pytest
+
+from tests.fakes.base import FakeProvider
+
+Serve = Callable[[FakeProvider], Awaitable[str]]
+
+
+@pytest.fixture(autouse=True)
+def _enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Let Home Assistant load this custom integration in every test that has a `hass`."""
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session for the library tests (Home Assistant tests use the shared one)."""
+    async with aiohttp.ClientSession() as client:
+        yield client
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Serve]:
+    """Start a fake on loopback; returns its API root. Everything started is stopped after."""
+    servers: list[TestServer] = []
+
+    async def _serve(fake: FakeProvider) -> str:
+        fake.state.hang_seconds = 5.0
+        server = TestServer(fake.app(), host="127.0.0.1")
+        await server.start_server()
+        servers.append(server)
+        return str(server.make_url("")).rstrip("/")
+
+    yield _serve
+    for server in servers:
+        await server.close()
