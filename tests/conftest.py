@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp.test_utils import TestServer
 import pytest
 
 from tests.fakes.base import FakeProvider
+
+if TYPE_CHECKING:
+    from tests.common import FakeGateways
 
 Serve = Callable[[FakeProvider], Awaitable[str]]
 
@@ -42,3 +46,13 @@ async def serve() -> AsyncIterator[Serve]:
     yield _serve
     for server in servers:
         await server.close()
+
+
+@pytest.fixture
+async def gateways() -> AsyncIterator[FakeGateways]:
+    """The four provider fakes on one loopback server (for the Home Assistant tests)."""
+    from tests.common import start_fakes
+
+    fakes = await start_fakes()
+    yield fakes
+    await fakes.server.close()

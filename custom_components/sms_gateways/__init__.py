@@ -1,1 +1,65 @@
-"""SMS Gateways."""
+"""SMS Gateways: send and receive SMS through commercial gateways."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_NAME, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, discovery
+from homeassistant.helpers.typing import ConfigType
+
+from .client import create_gateway
+from .const import DOMAIN
+from .data import SmsGatewaysConfigEntry, SmsGatewaysData
+from .errors import setup_error
+from .gateways.errors import GatewayError
+from .receiving import async_setup_receiving, async_unload_receiving
+from .services import async_setup_services
+
+PLATFORMS = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions once, whatever entries exist (they take a config entry id)."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> bool:
+    """Check the account, start polling and the webhook, create the entities."""
+    gateway = create_gateway(hass, entry.data, entry.options)
+    try:
+        account = await gateway.async_validate()
+    except GatewayError as err:
+        raise setup_error(err, gateway.name) from err
+    entry.runtime_data = SmsGatewaysData(gateway=gateway, account=account)
+    await async_setup_receiving(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # The legacy notify service (`notify.<slug of the title>`) that existing automations call.
+    hass.async_create_task(
+        discovery.async_load_platform(
+            hass,
+            Platform.NOTIFY,
+            DOMAIN,
+            {CONF_NAME: entry.title, "entry_id": entry.entry_id},
+            {},
+        ),
+        eager_start=True,
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> bool:
+    """Stop everything the entry started."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await async_unload_receiving(hass, entry)
+        if (service := entry.runtime_data.notify_service) is not None:
+            await service.async_unregister_services()
+    return unloaded
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
+    """Options, data or contacts changed: start again with them."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)

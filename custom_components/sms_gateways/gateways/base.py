@@ -193,6 +193,12 @@ class Gateway(ABC):
     secret_fields: ClassVar[tuple[str, ...]]
     # Config entry fields, in form order; `url` is always added by the form.
     fields: ClassVar[tuple[str, ...]]
+    # Fields a user may leave empty.
+    optional_fields: ClassVar[tuple[str, ...]] = ()
+    # Secret fields that are not credentials (checked on pushes, not by `async_validate`).
+    unvalidated_fields: ClassVar[tuple[str, ...]] = ()
+    # True where the account id is derived from a secret (a new key is then a new id).
+    account_from_secret: ClassVar[bool] = False
 
     def __init__(
         self,

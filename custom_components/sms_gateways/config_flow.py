@@ -1,0 +1,377 @@
+"""Config flow: a menu of providers, a form each, reauth, reconfigure, options and contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import phonenumbers
+import voluptuous as vol
+
+from homeassistant.components import webhook
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_PASSWORD, CONF_SCAN_INTERVAL, CONF_URL
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    CountrySelector,
+    CountrySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .client import create_gateway
+from .const import (
+    CONF_API_SECRET,
+    CONF_BALANCE_THRESHOLD,
+    CONF_DEFAULT_COUNTRY,
+    CONF_PHONE_NUMBER,
+    CONF_POLL_INBOUND,
+    CONF_PROVIDER,
+    CONF_WEBHOOK_SECRET,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MAX_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+    SUBENTRY_RECIPIENT,
+)
+from .errors import flow_error
+from .gateways.base import AccountInfo, Gateway
+from .gateways.errors import GatewayError, InvalidNumberError
+from .gateways.numbers import to_e164
+from .gateways.registry import GATEWAYS
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_TEXT = TextSelector()
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_SECRETS = {CONF_PASSWORD, CONF_API_KEY, CONF_API_SECRET, CONF_WEBHOOK_SECRET}
+_REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+def _title(cls: type[Gateway], account: AccountInfo) -> str:
+    """Provider and account, e.g. "EnvioSMS (prueba)": the legacy notify service is named from it."""
+    return cls.name if account.name in ("", cls.name) else f"{cls.name} ({account.name})"
+
+
+def _fields_schema(
+    cls: type[Gateway], fields: tuple[str, ...], values: Mapping[str, Any], *, with_url: bool
+) -> vol.Schema:
+    """A form for `fields`, prefilled from `values` (secrets are never prefilled)."""
+    schema: dict[vol.Marker, Any] = {}
+    for name in fields:
+        default = None if name in _SECRETS else values.get(name)
+        marker: type[vol.Marker] = vol.Optional if name in cls.optional_fields else vol.Required
+        key = (
+            marker(name)
+            if default in (None, "")
+            else marker(name, description={"suggested_value": default})
+        )
+        schema[key] = _PASSWORD if name in _SECRETS else _TEXT
+    if with_url:
+        schema[
+            vol.Optional(CONF_URL, description={"suggested_value": values.get(CONF_URL)})
+            if values.get(CONF_URL)
+            else vol.Optional(CONF_URL, default=cls.default_url)
+        ] = _URL
+    return vol.Schema(schema)
+
+
+def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Strip white space pasted around credentials; drop empty optional fields."""
+    return {
+        key: value.strip() if isinstance(value, str) else value
+        for key, value in user_input.items()
+        if not (isinstance(value, str) and not value.strip())
+    }
+
+
+class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add an SMS gateway account."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Nothing chosen yet."""
+        self._pending: dict[str, Any] | None = None
+        self._pending_title = ""
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Polling, numbers and balance settings."""
+        return SmsGatewaysOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Saved contacts, each a notify entity."""
+        return {SUBENTRY_RECIPIENT: RecipientSubentryFlow}
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick the provider."""
+        return self.async_show_menu(step_id="user", menu_options=list(GATEWAYS))
+
+    async def async_step_enviosms(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """EnvioSMS credentials."""
+        return await self._async_provider_step("enviosms", user_input)
+
+    async def async_step_duanxintong(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """112088.net credentials."""
+        return await self._async_provider_step("duanxintong", user_input)
+
+    async def async_step_smsmobileapi(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """SMSMobileAPI credentials."""
+        return await self._async_provider_step("smsmobileapi", user_input)
+
+    async def async_step_itniotech(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Itniotech credentials."""
+        return await self._async_provider_step("itniotech", user_input)
+
+    async def _async_validate(
+        self, data: dict[str, Any], errors: dict[str, str]
+    ) -> AccountInfo | None:
+        """Ask the provider whether `data` works; fill `errors` if not."""
+        try:
+            return await create_gateway(self.hass, data).async_validate()
+        except GatewayError as err:
+            errors["base"] = flow_error(err)
+            if errors["base"] == "unknown":
+                LOGGER.warning("Validation failed: %s", err)
+        except Exception:
+            # The user sees "unknown"; the traceback goes to the log (no secret is in it:
+            # the gateways never put one in an exception).
+            LOGGER.exception("Unexpected error validating the credentials")
+            errors["base"] = "unknown"
+        return None
+
+    async def _async_provider_step(
+        self, provider: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        cls = GATEWAYS[provider]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_PROVIDER: provider, **_clean(user_input)}
+            data.setdefault(CONF_URL, cls.default_url)
+            if (account := await self._async_validate(data, errors)) is not None:
+                await self.async_set_unique_id(f"{provider}_{account.account_id}")
+                self._abort_if_unique_id_configured()
+                title = _title(cls, account)
+                if cls.capabilities.webhook:
+                    data[webhook.CONF_WEBHOOK_ID] = webhook.async_generate_id()
+                    self._pending, self._pending_title = data, title
+                    return await self.async_step_webhook()
+                return self.async_create_entry(title=title, data=data)
+        return self.async_show_form(
+            step_id=provider,
+            data_schema=self.add_suggested_values_to_schema(
+                _fields_schema(cls, cls.fields, {}, with_url=True), user_input or {}
+            ),
+            errors=errors,
+            description_placeholders={"provider": cls.name, "default_url": cls.default_url},
+        )
+
+    async def async_step_webhook(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show where the provider must push to, then create the entry."""
+        assert self._pending is not None
+        if user_input is not None:
+            return self.async_create_entry(title=self._pending_title, data=self._pending)
+        cls = GATEWAYS[self._pending[CONF_PROVIDER]]
+        return self.async_show_form(
+            step_id="webhook",
+            data_schema=vol.Schema({}),
+            description_placeholders={
+                "provider": cls.name,
+                "webhook_url": webhook.async_generate_url(
+                    self.hass, self._pending[webhook.CONF_WEBHOOK_ID]
+                ),
+            },
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The provider rejected the credentials: ask for new secrets."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask only for the secrets the provider checks."""
+        entry = self._get_reauth_entry()
+        cls = GATEWAYS[entry.data[CONF_PROVIDER]]
+        secrets = tuple(
+            f for f in cls.secret_fields if f not in cls.unvalidated_fields
+        )
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **_clean(user_input)}
+            if (account := await self._async_validate(data, errors)) is not None:
+                return self._async_update_entry(entry, cls, account, data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=_fields_schema(cls, secrets, {}, with_url=False),
+            errors=errors,
+            description_placeholders={"provider": cls.name, "account": entry.title},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change any field: url, sender id, credentials."""
+        entry = self._get_reconfigure_entry()
+        cls = GATEWAYS[entry.data[CONF_PROVIDER]]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            # A secret left empty keeps its current value; an optional field left empty is cleared.
+            kept = {k: v for k, v in entry.data.items() if k in cls.secret_fields}
+            for name in cls.optional_fields:
+                if name not in cls.secret_fields:
+                    kept.pop(name, None)
+            base = {k: v for k, v in entry.data.items() if k not in cls.optional_fields}
+            data = {**base, **kept, **_clean(user_input)}
+            data.setdefault(CONF_URL, cls.default_url)
+            if (account := await self._async_validate(data, errors)) is not None:
+                return self._async_update_entry(entry, cls, account, data)
+        schema = _fields_schema(cls, cls.fields, entry.data, with_url=True)
+        # Secrets may stay empty here: the stored ones are kept.
+        schema = vol.Schema(
+            {
+                (vol.Optional(key.schema) if key.schema in _SECRETS else key): value
+                for key, value in schema.schema.items()
+            }
+        )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"provider": cls.name, "account": entry.title},
+        )
+
+    def _async_update_entry(
+        self, entry: ConfigEntry, cls: type[Gateway], account: AccountInfo, data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Save new data for the same account and reload the entry."""
+        unique_id = f"{cls.key}_{account.account_id}"
+        if not cls.account_from_secret and unique_id != entry.unique_id:
+            return self.async_abort(reason="unique_id_mismatch")
+        if cls.account_from_secret and unique_id != entry.unique_id:
+            # A new key for the same phone: the id moves with it, unless it is another entry's.
+            if self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id):
+                return self.async_abort(reason="already_configured")
+        # The update listener reloads a loaded entry; one that failed to set up has no listener.
+        was_loaded = entry.state is ConfigEntryState.LOADED
+        self.hass.config_entries.async_update_entry(entry, data=data, unique_id=unique_id)
+        if not was_loaded:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(
+            reason="reconfigure_successful"
+            if self.source == SOURCE_RECONFIGURE
+            else "reauth_successful"
+        )
+
+
+class SmsGatewaysOptionsFlow(OptionsFlow):
+    """Polling interval, inbound polling, default country, low-balance threshold."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One form; what the provider cannot do is not asked."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        caps = GATEWAYS[self.config_entry.data[CONF_PROVIDER]].capabilities
+        schema: dict[vol.Marker, Any] = {
+            vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): vol.All(
+                NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_SCAN_INTERVAL,
+                        max=MAX_SCAN_INTERVAL,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="s",
+                    )
+                ),
+                vol.Coerce(int),
+            ),
+        }
+        if caps.poll_inbound:
+            schema[vol.Required(CONF_POLL_INBOUND, default=True)] = BooleanSelector()
+        schema[vol.Optional(CONF_DEFAULT_COUNTRY)] = CountrySelector(
+            CountrySelectorConfig(countries=_REGIONS)
+        )
+        if caps.balance:
+            schema[vol.Required(CONF_BALANCE_THRESHOLD, default=0)] = NumberSelector(
+                NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX)
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(schema), self.config_entry.options
+            ),
+        )
+
+
+class RecipientSubentryFlow(ConfigSubentryFlow):
+    """A saved contact: a name and a number the entry's provider can reach."""
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Name and number; the number is checked and stored in international form."""
+        entry = self._get_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            gateway = create_gateway(self.hass, entry.data, entry.options)
+            try:
+                gateway.format_number(user_input[CONF_PHONE_NUMBER])
+                number = to_e164(user_input[CONF_PHONE_NUMBER], gateway.default_region)
+            except InvalidNumberError:
+                errors[CONF_PHONE_NUMBER] = "invalid_phone_number"
+            else:
+                if any(
+                    sub.data.get(CONF_PHONE_NUMBER) == number
+                    for sub in entry.subentries.values()
+                    if sub.subentry_type == SUBENTRY_RECIPIENT
+                ):
+                    return self.async_abort(reason="already_configured")
+                name = user_input[CONF_NAME].strip() or number
+                return self.async_create_entry(
+                    title=name,
+                    data={CONF_NAME: name, CONF_PHONE_NUMBER: number},
+                    unique_id=number,
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_NAME): _TEXT,
+                        vol.Required(CONF_PHONE_NUMBER): TextSelector(
+                            TextSelectorConfig(type=TextSelectorType.TEL)
+                        ),
+                    }
+                ),
+                user_input or {},
+            ),
+            errors=errors,
+            description_placeholders={"provider": GATEWAYS[entry.data[CONF_PROVIDER]].name},
+        )
