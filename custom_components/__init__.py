@@ -1,0 +1,1 @@
+"""Custom integrations (lets the tests import `custom_components.sms_gateways`)."""

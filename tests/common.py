@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp.test_utils import TestServer
-
-from custom_components.sms_gateways.const import CONF_PROVIDER, DOMAIN
-from homeassistant.components.webhook import CONF_WEBHOOK_ID
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.const import CONF_URL
+from homeassistant.const import CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sms_gateways.const import CONF_PROVIDER, DOMAIN
 from tests.fakes.base import FakeProvider, build_app
 from tests.fakes.duanxintong import DuanxintongFake
 from tests.fakes.enviosms import EnvioSmsFake

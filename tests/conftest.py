@@ -1,4 +1,8 @@
-"""Fixtures shared by the library tests and the Home Assistant tests."""
+"""Fixtures shared by the library tests and the Home Assistant tests.
+
+The fakes run on loopback; `socket_enabled` lifts the test harness's socket block for them (the
+harness still allows no host but 127.0.0.1).
+"""
 
 from __future__ import annotations
 
@@ -25,14 +29,14 @@ def _enable_custom_integrations(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
+async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
     """A client session for the library tests (Home Assistant tests use the shared one)."""
     async with aiohttp.ClientSession() as client:
         yield client
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Serve]:
+async def serve(socket_enabled: None) -> AsyncIterator[Serve]:
     """Start a fake on loopback; returns its API root. Everything started is stopped after."""
     servers: list[TestServer] = []
 
@@ -49,7 +53,7 @@ async def serve() -> AsyncIterator[Serve]:
 
 
 @pytest.fixture
-async def gateways() -> AsyncIterator[FakeGateways]:
+async def gateways(socket_enabled: None) -> AsyncIterator[FakeGateways]:
     """The four provider fakes on one loopback server (for the Home Assistant tests)."""
     from tests.common import start_fakes
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import phonenumbers
-import voluptuous as vol
-
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
@@ -19,7 +16,14 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_PASSWORD, CONF_SCAN_INTERVAL, CONF_URL
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_SCAN_INTERVAL,
+    CONF_URL,
+    CONF_WEBHOOK_ID,
+)
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -32,6 +36,8 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import phonenumbers
+import voluptuous as vol
 
 from .client import create_gateway
 from .const import (
@@ -128,7 +134,9 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
         """Pick the provider."""
         return self.async_show_menu(step_id="user", menu_options=list(GATEWAYS))
 
-    async def async_step_enviosms(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_enviosms(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """EnvioSMS credentials."""
         return await self._async_provider_step("enviosms", user_input)
 
@@ -160,7 +168,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
             errors["base"] = flow_error(err)
             if errors["base"] == "unknown":
                 LOGGER.warning("Validation failed: %s", err)
-        except Exception:
+        except Exception:  # noqa: BLE001
             # The user sees "unknown"; the traceback goes to the log (no secret is in it:
             # the gateways never put one in an exception).
             LOGGER.exception("Unexpected error validating the credentials")
@@ -180,7 +188,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_configured()
                 title = _title(cls, account)
                 if cls.capabilities.webhook:
-                    data[webhook.CONF_WEBHOOK_ID] = webhook.async_generate_id()
+                    data[CONF_WEBHOOK_ID] = webhook.async_generate_id()
                     self._pending, self._pending_title = data, title
                     return await self.async_step_webhook()
                 return self.async_create_entry(title=title, data=data)
@@ -193,7 +201,9 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={"provider": cls.name, "default_url": cls.default_url},
         )
 
-    async def async_step_webhook(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_webhook(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Show where the provider must push to, then create the entry."""
         assert self._pending is not None
         if user_input is not None:
@@ -205,7 +215,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={
                 "provider": cls.name,
                 "webhook_url": webhook.async_generate_url(
-                    self.hass, self._pending[webhook.CONF_WEBHOOK_ID]
+                    self.hass, self._pending[CONF_WEBHOOK_ID]
                 ),
             },
         )
@@ -220,9 +230,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask only for the secrets the provider checks."""
         entry = self._get_reauth_entry()
         cls = GATEWAYS[entry.data[CONF_PROVIDER]]
-        secrets = tuple(
-            f for f in cls.secret_fields if f not in cls.unvalidated_fields
-        )
+        secrets = tuple(f for f in cls.secret_fields if f not in cls.unvalidated_fields)
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **_clean(user_input)}
@@ -273,9 +281,9 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Save new data for the same account and reload the entry."""
         unique_id = f"{cls.key}_{account.account_id}"
-        if not cls.account_from_secret and unique_id != entry.unique_id:
-            return self.async_abort(reason="unique_id_mismatch")
-        if cls.account_from_secret and unique_id != entry.unique_id:
+        if unique_id != entry.unique_id:
+            if not cls.account_from_secret:
+                return self.async_abort(reason="unique_id_mismatch")
             # A new key for the same phone: the id moves with it, unless it is another entry's.
             if self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id):
                 return self.async_abort(reason="already_configured")
@@ -333,9 +341,7 @@ class SmsGatewaysOptionsFlow(OptionsFlow):
 class RecipientSubentryFlow(ConfigSubentryFlow):
     """A saved contact: a name and a number the entry's provider can reach."""
 
-    async def async_step_user(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Name and number; the number is checked and stored in international form."""
         entry = self._get_entry()
         errors: dict[str, str] = {}

@@ -11,7 +11,7 @@ from .delivery import DeliveryTracker
 from .gateways.base import AccountInfo, Gateway
 
 if TYPE_CHECKING:
-    from homeassistant.components.notify import BaseNotificationService
+    from homeassistant.components.notify.legacy import BaseNotificationService
 
     from .coordinator import BalanceCoordinator, InboxCoordinator
     from .inbox import Inbox

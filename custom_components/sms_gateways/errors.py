@@ -24,7 +24,6 @@ from .gateways.errors import (
     ValidationError,
 )
 
-
 _ACTION_KEYS: tuple[tuple[type[GatewayError], str], ...] = (
     (AuthError, "auth_failed"),
     (TemporaryError, "provider_unavailable"),

@@ -9,6 +9,7 @@ trailing commas and `//` or `/* */` comments. Anything else raises `ValueError`.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 _MAX_DEPTH = 64
@@ -155,6 +156,6 @@ class _Parser:
             number = float(token) if any(c in token for c in ".eE") else int(token)
         except ValueError:
             raise ValueError(f"unexpected {token!r} at {start}") from None
-        if number != number or number in (float("inf"), float("-inf")):
+        if not math.isfinite(number):
             raise ValueError(f"not a finite number at {start}")
         return number

@@ -50,9 +50,7 @@ def national_in(number: str, region: str, default_region: str | None = None) -> 
     if phonenumbers.region_code_for_number(parsed) != region and (
         parsed.country_code != phonenumbers.country_code_for_region(region)
     ):
-        raise InvalidNumberError(
-            f"{number!r} is not a number in {region}", {"number": str(number)}
-        )
+        raise InvalidNumberError(f"{number!r} is not a number in {region}", {"number": str(number)})
     # The national format keeps a trunk prefix where dialling needs it (Chinese landlines' 0).
     formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return "".join(c for c in formatted if c.isdigit())

@@ -1,0 +1,44 @@
+"""Segment counts: what the user pays for."""
+
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+import pytest
+
+from custom_components.sms_gateways.gateways.text import Encoding, analyse
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "units", "segments"),
+    [
+        ("", Encoding.GSM7, 0, 1),
+        ("a" * 160, Encoding.GSM7, 160, 1),
+        ("a" * 161, Encoding.GSM7, 161, 2),
+        ("a" * 306, Encoding.GSM7, 306, 2),
+        ("a" * 307, Encoding.GSM7, 307, 3),
+        ("Café à 5€", Encoding.GSM7, 10, 1),  # é and à are in the basic table, € is extended
+        ("{" * 80, Encoding.GSM7, 160, 1),  # extension characters take two septets
+        ("{" * 81, Encoding.GSM7, 162, 2),
+        ("ñandú", Encoding.UCS2, 5, 1),  # ú is not GSM-7
+        ("我" * 70, Encoding.UCS2, 70, 1),
+        ("我" * 71, Encoding.UCS2, 71, 2),
+        ("我" * 134, Encoding.UCS2, 134, 2),
+        ("我" * 135, Encoding.UCS2, 135, 3),
+        ("🔥" * 35, Encoding.UCS2, 70, 1),  # outside the BMP: two UTF-16 units each
+        ("🔥" * 36, Encoding.UCS2, 72, 2),
+    ],
+)
+def test_segments(text: str, encoding: Encoding, units: int, segments: int) -> None:
+    info = analyse(text)
+    assert (info.encoding, info.units, info.segments) == (encoding, units, segments)
+
+
+@given(st.text(max_size=2000))
+def test_segments_cover_the_text(text: str) -> None:
+    info = analyse(text)
+    single, multi = (160, 153) if info.encoding is Encoding.GSM7 else (70, 67)
+    assert info.segments >= 1
+    if info.segments == 1:
+        assert info.units <= single
+    else:
+        assert (info.segments - 1) * multi < info.units <= info.segments * multi
