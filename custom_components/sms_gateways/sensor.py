@@ -9,6 +9,8 @@ from .data import SmsGatewaysConfigEntry
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: SmsGatewaysConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: SmsGatewaysConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Nothing yet."""
