@@ -1,0 +1,524 @@
+"""SMSMobileAPI: SMS (and WhatsApp) sent and received by the user's own Android phone.
+
+The API (`https://api.smsmobileapi.com`) takes the key as the `apikey` parameter. Sends are
+`POST /sendsms/` (form-encoded), received SMS are read with `GET /getsms/`, the log of API sends
+with `GET /log/sent/sms/`. Pushes come in two formats: the documents' plain JSON
+`{date, hour, time_received, message, number, guid}`, and the newer "Webhook V2" envelope
+`{id, type, api_version, created_at, occurred_at, data}` signed with HMAC-SHA256.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+import hashlib
+import hmac
+import math
+import time
+from typing import Any, ClassVar
+
+from .base import (
+    AccountInfo,
+    Capabilities,
+    Channel,
+    DeliveryReport,
+    DeliveryStatus,
+    Gateway,
+    HttpAnswer,
+    InboundMessage,
+    RecipientResult,
+    SendOptions,
+    WebhookPayload,
+)
+from .errors import (
+    AuthError,
+    GatewayError,
+    PayloadError,
+    ProtocolError,
+    RefusedError,
+    SignatureError,
+)
+from .jsonish import loads
+from .numbers import to_e164
+
+SIGNATURE_HEADER = "x-smsmobileapi-signature"
+TIMESTAMP_HEADER = "x-smsmobileapi-timestamp"
+# The provider's own receivers reject a push whose timestamp is further than this from now.
+MAX_SKEW_SECONDS = 300
+
+# Channel -> the documented `sendwa` / `sendsms` switches. Assumption: the OpenAPI spec's newer
+# spelling of WhatsApp-only, `waonly=yes`, is sent as well so either server generation understands.
+_CHANNEL_FIELDS: dict[Channel, dict[str, str]] = {
+    Channel.SMS: {"sendsms": "1"},
+    Channel.WHATSAPP: {"sendwa": "1", "sendsms": "0", "waonly": "yes"},
+    Channel.BOTH: {"sendwa": "1", "sendsms": "1"},
+}
+
+# Webhook V2 event types that report on a message we sent.
+_REPORT_EVENTS = {
+    "sms.sent": DeliveryStatus.SENT,
+    "sms.failed": DeliveryStatus.FAILED,
+    "whatsapp.sent": DeliveryStatus.SENT,
+    "whatsapp.failed": DeliveryStatus.FAILED,
+}
+# Documented event types that carry nothing for this integration (calls, e-mail, texts typed on the
+# phone ...): accepted and ignored, so the provider does not retry them forever. A type outside the
+# OpenAPI spec's list is refused (PayloadError).
+_IGNORED_EVENTS = frozenset(
+    {
+        "sms.api.submitted",
+        "sms.mobile.sent",
+        "call.missed",
+        "call.incoming",
+        "call.outgoing",
+        "whatsapp.submitted",
+        "whatsapp.received",
+        "whatsapp.voice.transcribed",
+        "email.sent",
+        "email.received",
+    }
+)
+
+# Assumption: the sent-SMS log's `status` words (the documents list only the request parameters).
+_LOG_STATUSES = {
+    "pending": DeliveryStatus.PENDING,
+    "queued": DeliveryStatus.PENDING,
+    "scheduled": DeliveryStatus.PENDING,
+    "waiting": DeliveryStatus.PENDING,
+    "processing": DeliveryStatus.PENDING,
+    "submitted": DeliveryStatus.PENDING,
+    "sent": DeliveryStatus.SENT,
+    "success": DeliveryStatus.SENT,
+    "ok": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "failed": DeliveryStatus.FAILED,
+    "error": DeliveryStatus.FAILED,
+    "undelivered": DeliveryStatus.FAILED,
+    "rejected": DeliveryStatus.REJECTED,
+}
+
+
+class SmsMobileApiGateway(Gateway):
+    """SMSMobileAPI: the user's Android phone sends and receives through the provider's API."""
+
+    key = "smsmobileapi"
+    name = "SMSMobileAPI"
+    model = "Android gateway"
+    default_url = "https://api.smsmobileapi.com"
+    dashboard_url = "https://smsmobileapi.com"
+    capabilities = Capabilities(
+        # Assumption: the documents allow texts longer than 160 characters without naming a limit;
+        # 1600 (10 concatenated segments) stays well inside what phones send.
+        max_length=1600,
+        # Assumption: `recipients` is documented as "the recipient's number"; comma-separated
+        # lists are not documented, so one number a request.
+        max_recipients_per_request=1,
+        max_concurrent_requests=3,
+        poll_inbound=True,
+        poll_reports=True,
+        webhook=True,
+        signed_webhook=True,
+        schedule=True,
+        channels=True,
+        # The API wants international numbers: there is no country to assume.
+        default_region=None,
+    )
+    fields: ClassVar[tuple[str, ...]] = ("api_key", "webhook_secret")
+    secret_fields: ClassVar[tuple[str, ...]] = ("api_key", "webhook_secret")
+    optional_fields: ClassVar[tuple[str, ...]] = ("webhook_secret",)
+    unvalidated_fields: ClassVar[tuple[str, ...]] = ("webhook_secret",)
+    # The API has no account endpoint: the account is known by (a hash of) its key.
+    account_from_secret = True
+
+    @property
+    def _api_key(self) -> str:
+        return str(self._credentials.get("api_key") or "")
+
+    @property
+    def _webhook_secret(self) -> str:
+        return str(self._credentials.get("webhook_secret") or "")
+
+    # -- account -----------------------------------------------------------------------------
+
+    async def async_validate(self) -> AccountInfo:
+        """Prove the key with a cheap authenticated read; the account id is a hash of the key."""
+        # Assumption: the API has no account endpoint; reading received SMS after "now" returns
+        # (almost) nothing and is refused with HTTP 403 for a bad key.
+        answer = await self._get(
+            "/getsms/", {"onlyunread": "no", "after_timestamp_unix": str(int(time.time()))}
+        )
+        self._received_sms(answer)
+        digest = hashlib.sha256(self._api_key.encode()).hexdigest()[:12]
+        # No part of the key appears in the name: titles and logs show it.
+        return AccountInfo(account_id=digest, name=self.name)
+
+    def format_number(self, number: str) -> str:
+        """`+` and country code: the API wants international numbers."""
+        return to_e164(number, self.default_region)
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def _async_send_batch(
+        self, numbers: Sequence[str], text: str, options: SendOptions
+    ) -> list[RecipientResult]:
+        """Send one text to one number (one number a request)."""
+        (number,) = numbers
+        form = {"apikey": self._api_key, "recipients": number, "message": text}
+        if options.channel is not None:
+            form |= _CHANNEL_FIELDS[options.channel]
+        if options.send_at is not None:
+            # UTC Unix seconds; rounded up so the message never leaves before the requested time.
+            form["schedule_timestamp"] = str(math.ceil(options.send_at.timestamp()))
+        answer = await self._request("POST", "/sendsms/", data=form)
+        return [self._send_result(answer, number)]
+
+    # -- polling -----------------------------------------------------------------------------
+
+    async def async_poll_inbound(self, since: datetime | None) -> list[InboundMessage]:
+        """SMS the phone received (after `since` where given)."""
+        params: dict[str, str] = {}
+        if since is not None:
+            # Assumption: whether the server's "after" is inclusive is not documented; asking from
+            # one second earlier loses nothing (a message seen twice is deduplicated).
+            params["after_timestamp_unix"] = str(math.floor(since.timestamp()) - 1)
+        return self._received_sms(await self._get("/getsms/", params))
+
+    async def async_poll_reports(self, message_ids: Sequence[str]) -> list[DeliveryReport]:
+        """What became of the given sends, read from the log of SMS sent through the API."""
+        wanted = set(message_ids)
+        if not wanted:
+            return []
+        # Assumption: one unfiltered read of the log lists the recent sends (those still
+        # pending); `guid_message` would take one request per id.
+        return self._reports(await self._get("/log/sent/sms/", {}), wanted)
+
+    # -- webhook -----------------------------------------------------------------------------
+
+    def parse_webhook(
+        self, body: bytes, headers: Mapping[str, str], *, now: float | None = None
+    ) -> WebhookPayload:
+        """Parse one push: the documents' plain JSON, or the signed Webhook V2 envelope.
+
+        With a `webhook_secret` in the entry, every push must carry a valid, fresh signature.
+        """
+        if self._webhook_secret:
+            self._verify(body, headers, time.time() if now is None else now)
+        try:
+            data = loads(body)
+        except (ValueError, RecursionError):
+            raise PayloadError(f"{self.name} push is not JSON") from None
+        if not isinstance(data, dict):
+            raise PayloadError(f"{self.name} push is not a JSON object")
+        if "type" in data:
+            return _parse_envelope(data)
+        return WebhookPayload(messages=(_parse_legacy(data),))
+
+    def _verify(self, body: bytes, headers: Mapping[str, str], now: float) -> None:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        signature, stamp = lowered.get(SIGNATURE_HEADER), lowered.get(TIMESTAMP_HEADER)
+        if not signature or not stamp:
+            raise SignatureError(f"{self.name} push is not signed")
+        try:
+            timestamp = int(stamp.strip())
+        except ValueError:
+            raise SignatureError(f"{self.name} push has a bad timestamp") from None
+        expected = hmac.new(
+            self._webhook_secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+        ).hexdigest()
+        # Several `v1=` values may be given (a secret being rotated): any one may match.
+        candidates = [
+            part.strip()[3:].strip().lower()
+            for part in signature.replace(" ", ",").split(",")
+            if part.strip().startswith("v1=")
+        ]
+        if not any(
+            hmac.compare_digest(expected.encode(), c.encode("utf-8", "replace")) for c in candidates
+        ):
+            raise SignatureError(f"{self.name} push signature does not match")
+        if abs(now - timestamp) > MAX_SKEW_SECONDS:
+            raise SignatureError(f"{self.name} push is stale", reason="stale")
+
+    # -- answers -----------------------------------------------------------------------------
+
+    async def _get(self, path: str, params: Mapping[str, str]) -> HttpAnswer:
+        return await self._request("GET", path, params={"apikey": self._api_key, **params})
+
+    def _send_result(self, answer: HttpAnswer, number: str) -> RecipientResult:
+        result = self._result(answer, "/sendsms/", RefusedError)
+        code = _error_code(result.get("error"))
+        if code is not None:
+            reason = self._scrub(_text(result.get("note")) or _text(result.get("message")))
+            return RecipientResult(
+                number, accepted=False, reason=reason or f"error {code}", code=code
+            )
+        # Assumption: the send answer's `id` is the message's guid, the id the log and the
+        # webhook events use. An answer without one is still a send that went through.
+        message_id = _text(result.get("id")) or _text(result.get("guid")) or None
+        return RecipientResult(number, accepted=True, message_id=message_id)
+
+    def _reports(self, answer: HttpAnswer, wanted: set[str]) -> list[DeliveryReport]:
+        result = self._result(answer, "/log/sent/sms/", ProtocolError)
+        rows = result.get("sms", result.get("list"))
+        if rows is None:
+            # Assumption: public client code says the log answers a non-zero `error` (and no
+            # list) when it has nothing to list, so that is "no news", not a failure.
+            return []
+        if not isinstance(rows, list):
+            raise ProtocolError(f"{self.name} answered /log/sent/sms/ without a list")
+        reports: dict[str, DeliveryReport] = {}
+        for row in rows:
+            report = _log_report(row) if isinstance(row, dict) else None
+            if report is not None and report.message_id in wanted:
+                # The log lists the newest first: the first row of an id is its latest state.
+                reports.setdefault(report.message_id, report)
+        return list(reports.values())
+
+    def _received_sms(self, answer: HttpAnswer) -> list[InboundMessage]:
+        result = self._result(answer, "/getsms/", ProtocolError)
+        rows = result.get("sms")
+        if rows is None:
+            # Assumption: an empty inbox answers `error` 0 (and an empty or no list); a non-zero
+            # `error` without a list is a refusal whose reason is in `note`.
+            code = _error_code(result.get("error"))
+            if code is None:
+                return []
+            reason = self._scrub(_text(result.get("note")) or _text(result.get("message")))
+            raise RefusedError(
+                f"{self.name} refused to list received SMS: {reason or code}",
+                code=code,
+                reason=reason or None,
+            )
+        if not isinstance(rows, list):
+            raise ProtocolError(f"{self.name} answered /getsms/ without a list")
+        messages = (_received_row(row) if isinstance(row, dict) else None for row in rows)
+        # A row that cannot be read is skipped, not the whole poll.
+        return [m for m in messages if m is not None]
+
+    def _result(
+        self, answer: HttpAnswer, where: str, bad_request: type[GatewayError]
+    ) -> dict[str, Any]:
+        """The `result` object of a 2xx answer; HTTP errors become the matching error."""
+        if not 200 <= answer.status < 300:
+            code, reason = self._error_body(answer)
+            if answer.status in (401, 403):
+                raise AuthError(
+                    f"{self.name} rejected the API key (HTTP {answer.status})",
+                    code=code,
+                    reason=reason,
+                )
+            if answer.status == 400:
+                raise bad_request(
+                    f"{self.name} refused the request: {reason or code}", code=code, reason=reason
+                )
+            raise ProtocolError(
+                f"{self.name} answered {where} with HTTP {answer.status}", code=code, reason=reason
+            )
+        try:
+            body = loads(answer.body)
+        except (ValueError, RecursionError):
+            raise ProtocolError(f"{self.name} answered {where} with something not JSON") from None
+        result = body.get("result") if isinstance(body, dict) else None
+        if not isinstance(result, dict):
+            raise ProtocolError(f"{self.name} answered {where} without a result")
+        return result
+
+    def _error_body(self, answer: HttpAnswer) -> tuple[str, str | None]:
+        """`{error, message}` of an HTTP error answer, as far as it can be read."""
+        code, reason = str(answer.status), None
+        try:
+            body = loads(answer.body)
+        except (ValueError, RecursionError):
+            return code, None
+        if isinstance(body, dict):
+            code = _error_code(body.get("error")) or code
+            reason = self._scrub(_text(body.get("message")) or _text(body.get("note"))) or None
+        return code, reason
+
+    def _scrub(self, text: str) -> str:
+        """A provider text with the key cut out, should the provider ever echo it."""
+        for secret in (self._api_key, self._webhook_secret):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+
+# -- helpers (pure functions over parsed JSON) ------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """A string or number as stripped text; anything else is empty."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, (str, int, float)):
+        return str(value).strip()
+    return ""
+
+
+def _error_code(value: Any) -> str | None:
+    """`error` as the provider's code, or None when it means success (0, "0", "", absent)."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return "1"
+    if isinstance(value, (int, float)):
+        if value == 0:
+            return None
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, str):
+        text = value.strip()
+        return None if text in ("", "0") else text[:64]
+    # An object or a list where a code belongs is not a success.
+    return "unknown"
+
+
+def _first(data: Mapping[str, Any], *keys: str) -> str:
+    """The first non-empty text among `keys`."""
+    for key in keys:
+        if text := _text(data.get(key)):
+            return text
+    return ""
+
+
+def _unix(value: Any) -> datetime | None:
+    """Unix seconds (a number or numeric text) as an aware UTC datetime."""
+    if isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+        return datetime.fromtimestamp(seconds, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _datetime(value: Any) -> datetime | None:
+    """ISO 8601 or "YYYY-MM-DD HH:MM:SS"; without a zone it is UTC."""
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    # Assumption: the documents give no zone for their times; they are read as UTC.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _fingerprint(sender: str, text: str, received_at: datetime) -> str:
+    """A stable id for a message the provider gave none."""
+    raw = f"{sender}|{text}|{received_at.isoformat()}".encode()
+    return "fp:" + hashlib.sha256(raw).hexdigest()
+
+
+def _received_row(row: Mapping[str, Any]) -> InboundMessage | None:
+    """One `/getsms/` row, or None if it lacks a sender, a text or a time."""
+    sender, text = _text(row.get("number")), row.get("message")
+    received_at = _unix(row.get("timestamp_unix")) or _datetime(row.get("time_received"))
+    if not sender or not isinstance(text, str) or not text or received_at is None:
+        return None
+    message_id = _first(row, "guid", "id") or _fingerprint(sender, text, received_at)
+    return InboundMessage(message_id, sender, text, received_at)
+
+
+def _flag(value: Any) -> bool:
+    """An error flag of the log: anything but empty / 0 / false."""
+    return _error_code(value) is not None
+
+
+def _log_report(row: Mapping[str, Any]) -> DeliveryReport | None:
+    """One row of the sent log as a report, or None if it cannot be understood.
+
+    Assumption: rows look like `{guid, recipients|number, status, error_api, error_mobile,
+    timestamp_unix}`; public client code also shows `send_from_mobile` ("1" once the phone sent
+    it) and `send_from_mobile_erreur` (the phone's error text). All are read where present.
+    """
+    message_id = _first(row, "guid", "guid_message", "id")
+    if not message_id:
+        return None
+    api_error = _text(row.get("error_api"))
+    mobile_error = next(
+        (
+            text
+            for key in ("error_mobile", "send_from_mobile_erreur")
+            if _flag(text := _text(row.get(key)))
+        ),
+        "",
+    )
+    status: DeliveryStatus | None
+    reason: str | None = None
+    if _flag(api_error):
+        status = DeliveryStatus.REJECTED
+        reason = api_error if api_error != "1" else "refused by the API"
+    elif mobile_error:
+        status = DeliveryStatus.FAILED
+        reason = mobile_error if mobile_error != "1" else "the phone could not send it"
+    else:
+        status = _LOG_STATUSES.get(_text(row.get("status")).lower())
+        if status is None and _text(row.get("send_from_mobile")) == "1":
+            status = DeliveryStatus.SENT
+        if status is DeliveryStatus.FAILED:
+            reason = _first(row, "reason", "note") or None
+    if status is None:
+        return None
+    return DeliveryReport(
+        message_id,
+        _first(row, "recipients", "number", "recipient", "to"),
+        status,
+        _unix(row.get("timestamp_unix")),
+        reason,
+    )
+
+
+def _parse_legacy(data: Mapping[str, Any]) -> InboundMessage:
+    """The documents' push: `{date, hour, time_received, message, number, guid}`."""
+    sender, text = _text(data.get("number")), data.get("message")
+    if not sender or not isinstance(text, str) or not text:
+        raise PayloadError("SMSMobileAPI push has no number or message")
+    received_at = _datetime(data.get("time_received")) or _datetime(
+        f"{_text(data.get('date'))} {_text(data.get('hour'))}"
+    )
+    if received_at is None:
+        raise PayloadError("SMSMobileAPI push has no time")
+    message_id = _text(data.get("guid")) or _fingerprint(sender, text, received_at)
+    return InboundMessage(message_id, sender, text, received_at)
+
+
+def _parse_envelope(envelope: Mapping[str, Any]) -> WebhookPayload:
+    """The Webhook V2 envelope `{id, type, api_version, created_at, occurred_at, data}`."""
+    event_id, kind, data = _text(envelope.get("id")), envelope.get("type"), envelope.get("data")
+    if not event_id or not isinstance(kind, str) or not isinstance(data, dict):
+        raise PayloadError("SMSMobileAPI event has no id, type or data")
+    occurred_at = _datetime(envelope.get("occurred_at"))
+    if kind == "sms.received":
+        sender = _first(data, "from", "number", "sender")
+        text = data.get("message", data.get("text"))
+        if not sender or not isinstance(text, str) or not text:
+            raise PayloadError("SMSMobileAPI event has no sender or message")
+        received_at = _datetime(data.get("received_at")) or occurred_at
+        if received_at is None:
+            raise PayloadError("SMSMobileAPI event has no time")
+        message_id = _first(data, "guid", "id", "message_id") or _fingerprint(
+            sender, text, received_at
+        )
+        message = InboundMessage(message_id, sender, text, received_at)
+        return WebhookPayload(messages=(message,), event_id=event_id)
+    if kind in _REPORT_EVENTS:
+        message_id = _first(data, "guid", "id", "message_id")
+        if not message_id:
+            raise PayloadError("SMSMobileAPI event names no message")
+        status = _REPORT_EVENTS[kind]
+        reason = (
+            _first(data, "reason", "error", "error_message", "failure_reason") or None
+            if status is DeliveryStatus.FAILED
+            else None
+        )
+        report = DeliveryReport(
+            message_id,
+            _first(data, "to", "number", "recipient", "recipients"),
+            status,
+            _datetime(data.get("sent_at") or data.get("failed_at")) or occurred_at,
+            reason,
+        )
+        return WebhookPayload(reports=(report,), event_id=event_id)
+    if kind in _IGNORED_EVENTS:
+        return WebhookPayload(event_id=event_id)
+    raise PayloadError("SMSMobileAPI event of an unknown type")
