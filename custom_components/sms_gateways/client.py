@@ -11,14 +11,13 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .const import CONF_DEFAULT_COUNTRY, CONF_PROVIDER
 from .gateways.base import Gateway
+from .gateways.registry import GATEWAYS
 
 
 def create_gateway(
     hass: HomeAssistant, data: Mapping[str, Any], options: Mapping[str, Any] | None = None
 ) -> Gateway:
     """The client for an entry's (or a flow's) data."""
-    from .gateways.registry import GATEWAYS  # noqa: PLC0415  (TEMPORARY while providers land)
-
     cls = GATEWAYS[data[CONF_PROVIDER]]
     return cls(
         async_get_clientsession(hass),

@@ -79,6 +79,11 @@ class FakeProvider(ABC):
         """Start with no faults and nothing recorded."""
         self.state = FakeState()
 
+    @property
+    def credentials(self) -> dict[str, str]:
+        """Config entry fields (SPEC names) that this fake accepts."""
+        return {}
+
     @abstractmethod
     def routes(self) -> list[web.RouteDef]:
         """The provider's documented endpoints, paths relative to the API root."""

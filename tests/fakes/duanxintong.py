@@ -81,7 +81,7 @@ class DuanxintongFake(FakeProvider):
         self,
         *,
         username: str = "demo",
-        password: str = "demo-password",  # noqa: S107 - the simulator's published demo login
+        password: str = "demo-password",
         balance: int = 1000,
         banned_words: tuple[str, ...] = ("发票", "代开"),
         auto_report: bool = True,

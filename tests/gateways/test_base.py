@@ -42,6 +42,10 @@ class EchoFake(FakeProvider):
         super().__init__()
         self.batches: list[list[str]] = []
 
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {"api_key": "good"}
+
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/send", self._send)]
 
