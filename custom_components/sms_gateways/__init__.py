@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_NAME, Platform
+from typing import Any
+
+from homeassistant.const import CONF_NAME, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, discovery
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .client import create_gateway
@@ -12,8 +15,11 @@ from .const import DOMAIN
 from .data import SmsGatewaysConfigEntry, SmsGatewaysData
 from .errors import setup_error
 from .gateways.errors import GatewayError
-from .receiving import async_setup_receiving, async_unload_receiving
+from .inbox import storage_key
+from .issues import async_clear_issues
+from .receiving import async_setup_receiving, async_start_receiving
 from .services import async_setup_services
+from .webhook import async_remove_cloudhook
 
 PLATFORMS = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -35,6 +41,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) 
     entry.runtime_data = SmsGatewaysData(gateway=gateway, account=account)
     await async_setup_receiving(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_start_receiving(entry)
     # The legacy notify service (`notify.<slug of the title>`) that existing automations call.
     hass.async_create_task(
         discovery.async_load_platform(
@@ -53,13 +60,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) 
 async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> bool:
     """Stop everything the entry started."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    if unloaded:
-        await async_unload_receiving(hass, entry)
-        if (service := entry.runtime_data.notify_service) is not None:
-            await service.async_unregister_services()
+    if unloaded and (service := entry.runtime_data.notify_service) is not None:
+        await service.async_unregister_services()
     return unloaded
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
     """Options, data or contacts changed: start again with them."""
     hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
+    """The entry is deleted: its stored inbox, cloudhook and repair issues go with it."""
+    await Store[dict[str, Any]](hass, 1, storage_key(entry.entry_id)).async_remove()
+    if CONF_WEBHOOK_ID in entry.data:
+        await async_remove_cloudhook(hass, entry)
+    async_clear_issues(hass, entry.entry_id)

@@ -1,11 +1,33 @@
-"""Platform placeholder until built."""
+"""The `incoming_sms` event entity: the automation editor's trigger for inbound SMS."""
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
+from typing import Any
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import (
+    ATTR_MESSAGE,
+    ATTR_MESSAGE_ID,
+    ATTR_RECEIVED_AT,
+    ATTR_SENDER,
+    ATTR_SOURCE,
+)
 from .data import SmsGatewaysConfigEntry
+from .entity import SmsGatewaysEntity
+from .inbox import signal_message
+
+PARALLEL_UPDATES = 0
+EVENT_MESSAGE_RECEIVED = "message_received"
+
+INCOMING_SMS = EventEntityDescription(
+    key="incoming_sms",
+    translation_key="incoming_sms",
+    event_types=[EVENT_MESSAGE_RECEIVED],
+)
 
 
 async def async_setup_entry(
@@ -13,4 +35,39 @@ async def async_setup_entry(
     entry: SmsGatewaysConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Nothing yet."""
+    """One per entry: every provider receives, by polling or by webhook."""
+    async_add_entities([IncomingSmsEvent(entry)])
+
+
+class IncomingSmsEvent(SmsGatewaysEntity, EventEntity):
+    """Triggered once per inbound SMS, with sender and text."""
+
+    def __init__(self, entry: SmsGatewaysConfigEntry) -> None:
+        """Listen to the entry's inbox."""
+        super().__init__(entry, INCOMING_SMS)
+
+    async def async_added_to_hass(self) -> None:
+        """Subscribe to the inbox's signal."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal_message(self._entry.entry_id), self._async_message
+            )
+        )
+
+    @callback
+    def _async_message(self, data: dict[str, Any]) -> None:
+        self._trigger_event(
+            EVENT_MESSAGE_RECEIVED,
+            {
+                key: data[key]
+                for key in (
+                    ATTR_SENDER,
+                    ATTR_MESSAGE,
+                    ATTR_MESSAGE_ID,
+                    ATTR_RECEIVED_AT,
+                    ATTR_SOURCE,
+                )
+            },
+        )
+        self.async_write_ha_state()

@@ -1,11 +1,83 @@
-"""Platform placeholder until built."""
+"""Notify: the legacy `notify.<entry title>` service and a notify entity per saved contact."""
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from typing import Any
 
+from homeassistant.components.notify import NotifyEntity, NotifyEntityDescription
+from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET
+from homeassistant.components.notify.legacy import BaseNotificationService
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
+import voluptuous as vol
+
+from .const import CONF_PHONE_NUMBER, DOMAIN, SUBENTRY_RECIPIENT
 from .data import SmsGatewaysConfigEntry
+from .entity import SmsGatewaysEntity
+from .sending import async_send, loaded_entry, refusal
+from .services import OPTIONS_SCHEMA, send_options
+
+# Sends are awaited one by one per entity: a notify call is one message.
+PARALLEL_UPDATES = 0
+DATA_SCHEMA = vol.Schema(OPTIONS_SCHEMA)
+
+RECIPIENT = NotifyEntityDescription(key="recipient", translation_key="recipient")
+
+
+def _text(message: str, title: str | None) -> str:
+    # An SMS has no title: put it on the first line, as phones show a subject.
+    return f"{title}\n{message}" if title else message
+
+
+async def async_get_service(
+    hass: HomeAssistant, config: ConfigType, discovery_info: DiscoveryInfoType | None = None
+) -> BaseNotificationService | None:
+    """The legacy service of the entry named in `discovery_info` (never from YAML)."""
+    if discovery_info is None:
+        return None
+    # Called while the entry is still setting up: it is not "loaded" yet.
+    entry: SmsGatewaysConfigEntry | None = hass.config_entries.async_get_entry(
+        discovery_info["entry_id"]
+    )
+    if entry is None:
+        return None
+    service = SmsNotificationService(entry.entry_id)
+    entry.runtime_data.notify_service = service
+    return service
+
+
+class SmsNotificationService(BaseNotificationService):
+    """`notify.<entry title>` with `target` (one number or a list) and `data` options."""
+
+    def __init__(self, entry_id: str) -> None:
+        """Send through the entry `entry_id`."""
+        self._entry_id = entry_id
+
+    async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
+        """Send to every target; a refused number is an error naming it."""
+        targets = kwargs.get(ATTR_TARGET) or []
+        if isinstance(targets, str):
+            targets = [targets]
+        if not targets:
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_recipients")
+        try:
+            options = send_options(DATA_SCHEMA(kwargs.get(ATTR_DATA) or {}))
+        except vol.Invalid as err:
+            raise ServiceValidationError(
+                str(err),
+                translation_domain=DOMAIN,
+                translation_key="invalid_input",
+                translation_placeholders={"provider": DOMAIN},
+            ) from err
+        entry = loaded_entry(self.hass, self._entry_id)
+        result = await async_send(
+            self.hass, entry, targets, _text(message, kwargs.get("title")), options
+        )
+        if (error := refusal(entry, result)) is not None:
+            raise error
 
 
 async def async_setup_entry(
@@ -13,4 +85,30 @@ async def async_setup_entry(
     entry: SmsGatewaysConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Nothing yet."""
+    """A notify entity for each saved contact, attached to its subentry."""
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry.subentry_type != SUBENTRY_RECIPIENT:
+            continue
+        async_add_entities(
+            [RecipientNotifyEntity(entry, subentry_id, subentry.data)],
+            config_subentry_id=subentry_id,
+        )
+
+
+class RecipientNotifyEntity(SmsGatewaysEntity, NotifyEntity):
+    """Sends an SMS to one saved contact (`notify.send_message`)."""
+
+    def __init__(self, entry: SmsGatewaysConfigEntry, subentry_id: str, data: Any) -> None:
+        """Named after the contact, on the entry's device."""
+        super().__init__(entry, RECIPIENT, key=f"recipient_{subentry_id}")
+        self._number: str = data[CONF_PHONE_NUMBER]
+        # The contact's own name; the translation key still gives the icon.
+        self._attr_name = data[CONF_NAME]
+
+    async def async_send_message(self, message: str, title: str | None = None) -> None:
+        """Send `message` to the contact."""
+        result = await async_send(
+            self.hass, self._entry, [self._number], _text(message, title), send_options({})
+        )
+        if (error := refusal(self._entry, result)) is not None:
+            raise error

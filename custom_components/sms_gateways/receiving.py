@@ -1,15 +1,39 @@
-"""Receiving: coordinators, the inbox and the webhook of an entry (placeholder until built)."""
+"""Receiving: the inbox, the coordinators and the webhook of an entry."""
 
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
 
+from .coordinator import BalanceCoordinator, InboxCoordinator
 from .data import SmsGatewaysConfigEntry
+from .inbox import Inbox
+from .webhook import async_setup_webhook, async_unload_webhook
 
 
 async def async_setup_receiving(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
-    """Start polling and the webhook."""
+    """Load the inbox, poll once what the provider offers, listen for pushes.
+
+    Messages accepted now wait in the inbox until `async_start_receiving`, when the entities
+    that show them exist.
+    """
+    runtime = entry.runtime_data
+    caps = runtime.gateway.capabilities
+    inbox = runtime.inbox = Inbox(hass, entry)
+    await inbox.async_load()
+    if caps.balance:
+        runtime.balance_coordinator = BalanceCoordinator(hass, entry)
+        await runtime.balance_coordinator.async_config_entry_first_refresh()
+    coordinator = InboxCoordinator(hass, entry, inbox)
+    if coordinator.poll_inbound or coordinator.poll_reports:
+        runtime.inbox_coordinator = coordinator
+        await coordinator.async_config_entry_first_refresh()
+    if caps.webhook:
+        await async_setup_webhook(hass, entry)
+        entry.async_on_unload(lambda: async_unload_webhook(hass, entry))
+    entry.async_on_unload(inbox.async_stop)
 
 
-async def async_unload_receiving(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
-    """Stop polling and the webhook."""
+def async_start_receiving(entry: SmsGatewaysConfigEntry) -> None:
+    """The platforms are set up: fire what waits in the inbox."""
+    if entry.runtime_data.inbox is not None:
+        entry.runtime_data.inbox.async_start()

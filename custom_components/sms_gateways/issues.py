@@ -1,0 +1,79 @@
+"""Repair issues: a low balance, and a webhook the provider cannot reach."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import CONF_BALANCE_THRESHOLD, DOMAIN
+from .data import SmsGatewaysConfigEntry
+from .gateways.base import Balance
+
+
+def low_balance_issue_id(entry_id: str) -> str:
+    """The low-balance issue of an entry."""
+    return f"low_balance_{entry_id}"
+
+
+def webhook_issue_id(entry_id: str) -> str:
+    """The unreachable-webhook issue of an entry."""
+    return f"webhook_unreachable_{entry_id}"
+
+
+@callback
+def async_check_balance(
+    hass: HomeAssistant, entry: SmsGatewaysConfigEntry, balance: Balance
+) -> None:
+    """Raise the issue below the user's threshold (0 is off), clear it above."""
+    threshold = float(entry.options.get(CONF_BALANCE_THRESHOLD, 0) or 0)
+    issue_id = low_balance_issue_id(entry.entry_id)
+    if threshold <= 0 or balance.value >= threshold:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="low_balance",
+        translation_placeholders={
+            "provider": entry.runtime_data.gateway.name,
+            "account": entry.title,
+            "balance": f"{balance.value:g}",
+            "threshold": f"{threshold:g}",
+            "unit": balance.unit,
+        },
+    )
+
+
+@callback
+def async_set_webhook_reachable(
+    hass: HomeAssistant, entry: SmsGatewaysConfigEntry, reachable: bool
+) -> None:
+    """Tell the user when the provider has no way to reach the webhook."""
+    issue_id = webhook_issue_id(entry.entry_id)
+    if reachable:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="webhook_unreachable",
+        translation_placeholders={
+            "provider": entry.runtime_data.gateway.name,
+            "account": entry.title,
+        },
+    )
+
+
+@callback
+def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """The entry is gone: so are its issues."""
+    ir.async_delete_issue(hass, DOMAIN, low_balance_issue_id(entry_id))
+    ir.async_delete_issue(hass, DOMAIN, webhook_issue_id(entry_id))
