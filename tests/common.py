@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import hashlib
 from typing import Any
 
 from aiohttp.test_utils import TestServer
@@ -71,6 +72,14 @@ async def start_fakes() -> FakeGateways:
     return FakeGateways(server, fakes)
 
 
+def account_id(gateways: FakeGateways, provider: str) -> str:
+    """The account id the provider's fake answers for (what the config flow makes unique)."""
+    credentials = gateways[provider].credentials
+    if provider == "smsmobileapi":
+        return hashlib.sha256(credentials["api_key"].encode()).hexdigest()[:12]
+    return str(credentials.get("username") or credentials.get("app_id"))
+
+
 def mock_entry(
     gateways: FakeGateways,
     provider: str,
@@ -88,7 +97,7 @@ def mock_entry(
     return MockConfigEntry(
         domain=DOMAIN,
         title=TITLES[provider],
-        unique_id=f"{provider}_test",
+        unique_id=f"{provider}_{account_id(gateways, provider)}",
         data=data,
         options=options or {},
         subentries_data=[
