@@ -76,7 +76,7 @@ class SmsNotificationService(BaseNotificationService):
         result = await async_send(
             self.hass, entry, targets, _text(message, kwargs.get("title")), options
         )
-        if (error := refusal(entry, result)) is not None:
+        if (error := refusal(entry, targets, result)) is not None:
             raise error
 
 
@@ -110,5 +110,5 @@ class RecipientNotifyEntity(SmsGatewaysEntity, NotifyEntity):
         result = await async_send(
             self.hass, self._entry, [self._number], _text(message, title), send_options({})
         )
-        if (error := refusal(self._entry, result)) is not None:
+        if (error := refusal(self._entry, [self._number], result)) is not None:
             raise error

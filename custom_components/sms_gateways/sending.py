@@ -61,15 +61,26 @@ async def async_send(
     return result
 
 
-def response(entry: SmsGatewaysConfigEntry, result: SendResult) -> dict[str, Any]:
+def _user_numbers(entry: SmsGatewaysConfigEntry, recipients: Sequence[str]) -> dict[str, str]:
+    """Provider form -> international form of the numbers the user gave."""
+    gateway = entry.runtime_data.gateway
+    mapping: dict[str, str] = {}
+    for number in recipients:
+        try:
+            mapping[gateway.format_number(number)] = to_e164(number, gateway.default_region)
+        except GatewayError:
+            continue
+    return mapping
+
+
+def response(
+    entry: SmsGatewaysConfigEntry, recipients: Sequence[str], result: SendResult
+) -> dict[str, Any]:
     """The action's response (SPEC.md), numbers in international form."""
-    region = entry.runtime_data.gateway.default_region
+    numbers = _user_numbers(entry, recipients)
 
     def e164(number: str) -> str:
-        try:
-            return to_e164(number, region)
-        except GatewayError:
-            return number
+        return numbers.get(number, number)
 
     return {
         "accepted": [e164(r.number) for r in result.accepted],
@@ -82,12 +93,17 @@ def response(entry: SmsGatewaysConfigEntry, result: SendResult) -> dict[str, Any
     }
 
 
-def refusal(entry: SmsGatewaysConfigEntry, result: SendResult) -> HomeAssistantError | None:
+def refusal(
+    entry: SmsGatewaysConfigEntry, recipients: Sequence[str], result: SendResult
+) -> HomeAssistantError | None:
     """The error telling which recipients failed and why, or None if all were accepted."""
     rejected = result.rejected
     if not rejected:
         return None
-    reasons = "; ".join(f"{r.number}: {r.reason or 'rejected'}" for r in rejected[:10])
+    numbers = _user_numbers(entry, recipients)
+    reasons = "; ".join(
+        f"{numbers.get(r.number, r.number)}: {r.reason or 'rejected'}" for r in rejected[:10]
+    )
     if len(rejected) > 10:
         reasons += f"; … (+{len(rejected) - 10})"
     name = entry.runtime_data.gateway.name

@@ -75,12 +75,12 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
         call.data[ATTR_MESSAGE],
         send_options(dict(call.data)),
     )
-    error = refusal(entry, result)
+    error = refusal(entry, call.data[ATTR_RECIPIENTS], result)
     # With a response the caller reads which numbers failed; without one, say it loudly. If no
     # number at all went out, that is an error either way.
     if error is not None and (not call.return_response or not result.accepted):
         raise error
-    return response(entry, result) if call.return_response else None
+    return response(entry, call.data[ATTR_RECIPIENTS], result) if call.return_response else None
 
 
 @callback

@@ -1,0 +1,319 @@
+"""Sending: the send_sms action, the legacy notify service and the notify entities."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from custom_components.sms_gateways.const import DOMAIN
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+from tests.common import PROVIDERS, FakeGateways, mock_entry, setup_entry
+from tests.fakes.base import Fault
+
+NUMBERS = {
+    "enviosms": ["+525512345678", "+525587654321"],
+    "duanxintong": ["+8613512345678", "+8613798361236"],
+    "smsmobileapi": ["+15551234567", "+15557654321"],
+    "itniotech": ["+918563214123", "+918563214124"],
+}
+SEND_PATHS = {
+    "enviosms": "/sms/",
+    "duanxintong": "/sendsms_txt.asp",
+    "smsmobileapi": "/sendsms",
+    "itniotech": "/sendSms",
+}
+
+
+def sends(gateways: FakeGateways, provider: str) -> int:
+    """Send requests the fake received."""
+    return sum(SEND_PATHS[provider] in r.path for r in gateways[provider].state.requests)
+
+
+async def send_sms(hass: HomeAssistant, entry_id: str, **data: Any) -> Any:
+    return await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"config_entry_id": entry_id, **data},
+        blocking=True,
+        return_response=True,
+    )
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_send_with_response(
+    hass: HomeAssistant, gateways: FakeGateways, provider: str
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    response = await send_sms(
+        hass, entry.entry_id, recipients=NUMBERS[provider], message="Alarm tripped"
+    )
+    assert response["accepted"] == NUMBERS[provider]
+    assert response["rejected"] == []
+    assert set(response["message_ids"]) == set(NUMBERS[provider])
+    assert (response["segments"], response["encoding"]) == (1, "GSM-7")
+    fake = gateways[provider]
+    assert [m.text for m in fake.sent] == ["Alarm tripped"] * 2
+    # The sensor shows the last recipient's outcome.
+    state = hass.states.get(f"sensor.{_slug(entry.title)}_last_delivery_status")
+    assert state is not None
+    assert state.state == "sent"
+    assert state.attributes["recipient"] is not None
+
+
+def _slug(title: str) -> str:
+    from homeassistant.util import slugify
+
+    return slugify(title)
+
+
+async def test_segments_and_encoding(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "duanxintong"))
+    response = await send_sms(
+        hass, entry.entry_id, recipients=["13512345678"], message="这条是测试短信" * 11
+    )
+    assert (response["segments"], response["encoding"]) == (2, "UCS-2")
+    assert gateways["duanxintong"].sent[0].text == "这条是测试短信" * 11
+
+
+async def test_enviosms_options_on_the_wire(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "enviosms"))
+    when = dt_util.utcnow().replace(microsecond=0) + timedelta(days=1)
+    await send_sms(
+        hass,
+        entry.entry_id,
+        recipients=["+525512345678"],
+        message="Hola",
+        send_at=when.isoformat(),
+        flash=True,
+        unicode=True,
+    )
+    (sent,) = gateways["enviosms"].sent
+    expected = when.astimezone(dt_util.get_time_zone("America/Mexico_City"))
+    assert sent.options == {
+        "fechaHoraEnvio": expected.strftime("%Y-%m-%d %H:%M:%S"),
+        "conAcento": True,
+        "flash": True,
+    }
+
+
+async def test_duanxintong_schedule_and_batches(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "duanxintong"))
+    fake = gateways["duanxintong"]
+    when = dt_util.utcnow().replace(microsecond=0) + timedelta(hours=2)
+    numbers = [f"+86135{i:08d}" for i in range(101)]
+    response = await send_sms(
+        hass, entry.entry_id, recipients=numbers, message="测试", send_at=when.isoformat()
+    )
+    assert len(response["accepted"]) == 101
+    assert sends(gateways, "duanxintong") == 2
+    china = when.astimezone(dt_util.get_time_zone("Asia/Shanghai")).strftime("%Y%m%d%H%M%S")
+    sends_queries = [q for q in fake.queries if "send_phone" in q]
+    assert [len(q["send_phone"].split(",")) for q in sends_queries] == [100, 1]
+    assert all(q["send_time"] == china for q in sends_queries)
+
+
+async def test_smsmobileapi_channel_and_schedule(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
+    when = dt_util.utcnow().replace(microsecond=0) + timedelta(hours=1)
+    await send_sms(
+        hass,
+        entry.entry_id,
+        recipients=["+15551234567"],
+        message="hi",
+        channel="whatsapp",
+        send_at=when.isoformat(),
+    )
+    (sent,) = gateways["smsmobileapi"].sent
+    assert sent.options["sendwa"] == "1"
+    assert sent.options["sendsms"] == "0"
+    assert int(sent.options["schedule_timestamp"]) == int(when.timestamp())
+
+
+async def test_itniotech_sender_and_batches(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    gateways["itniotech"].balance = 100
+    numbers = [f"+9185632{i:05d}" for i in range(1001)]
+    response = await send_sms(
+        hass, entry.entry_id, recipients=numbers, message="hi", sender_id="HOME"
+    )
+    assert len(response["accepted"]) == 1001
+    assert sends(gateways, "itniotech") == 2
+    assert {m.options.get("senderId") for m in gateways["itniotech"].sent} == {"HOME"}
+
+
+@pytest.mark.parametrize(
+    ("provider", "data", "key"),
+    [
+        ("enviosms", {"message": "  "}, "empty_message"),
+        ("enviosms", {"message": "x" * 510}, "message_too_long"),
+        ("duanxintong", {"message": "x" * 336}, "message_too_long"),
+        ("itniotech", {"message": "x" * 1025}, "message_too_long"),
+        ("enviosms", {"recipients": ["+15551234567"]}, "invalid_number"),
+        ("duanxintong", {"recipients": ["+525512345678"]}, "invalid_number"),
+        ("itniotech", {"recipients": ["12"]}, "invalid_number"),
+        ("enviosms", {"channel": "whatsapp"}, "unsupported_option"),
+        ("duanxintong", {"flash": True}, "unsupported_option"),
+        ("smsmobileapi", {"sender_id": "HOME"}, "unsupported_option"),
+        ("itniotech", {"send_at": "2999-01-01T00:00:00+00:00"}, "unsupported_option"),
+        ("enviosms", {"send_at": "2001-01-01T00:00:00+00:00"}, "invalid_option"),
+        ("itniotech", {"sender_id": "S" * 33}, "invalid_option"),
+        ("duanxintong", {"message": "暖气 🔥"}, "unencodable_text"),
+    ],
+)
+async def test_validation_sends_nothing(
+    hass: HomeAssistant, gateways: FakeGateways, provider: str, data: dict[str, Any], key: str
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    call = {"recipients": NUMBERS[provider][:1], "message": "hi", **data}
+    with pytest.raises(ServiceValidationError) as err:
+        await send_sms(hass, entry.entry_id, **call)
+    assert err.value.translation_key == key
+    assert sends(gateways, provider) == 0
+
+
+async def test_unknown_and_unloaded_entries(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "enviosms"))
+    with pytest.raises(ServiceValidationError) as err:
+        await send_sms(hass, "nope", recipients=["+525512345678"], message="hi")
+    assert err.value.translation_key == "entry_not_found"
+    await hass.config_entries.async_unload(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await send_sms(hass, entry.entry_id, recipients=["+525512345678"], message="hi")
+    assert err.value.translation_key == "entry_not_loaded"
+
+
+async def test_refusal_names_the_reason(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "enviosms"))
+    with pytest.raises(HomeAssistantError) as err:
+        await send_sms(hass, entry.entry_id, recipients=["+525512345678"], message="vota hoy")
+    assert err.value.translation_key == "send_failed"
+    assert "palabras bloqueadas" in str(err.value.translation_placeholders)
+    state = hass.states.get("sensor.enviosms_prueba_last_delivery_status")
+    assert state is not None
+    assert state.state == "rejected"
+
+
+async def test_partial_refusal(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    gateways["itniotech"].refused_numbers = {"918563214124"}
+    response = await send_sms(hass, entry.entry_id, recipients=NUMBERS["itniotech"], message="hi")
+    assert response["accepted"] == ["+918563214123"]
+    assert response["rejected"] == [
+        {"number": "+918563214124", "reason": "Not accepted by Itniotech"}
+    ]
+    # Without a response the caller still learns which number failed.
+    with pytest.raises(HomeAssistantError, match="918563214124"):
+        await hass.services.async_call(
+            DOMAIN,
+            "send_sms",
+            {"config_entry_id": entry.entry_id, "recipients": NUMBERS["itniotech"], "message": "x"},
+            blocking=True,
+        )
+
+
+async def test_provider_unavailable(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "duanxintong"))
+    gateways["duanxintong"].set_fault(Fault.HTTP_500)
+    with pytest.raises(HomeAssistantError) as err:
+        await send_sms(hass, entry.entry_id, recipients=["13512345678"], message="hi")
+    assert err.value.translation_key == "provider_unavailable"
+    # Sent once, never retried: a retry could deliver the SMS twice.
+    assert sends(gateways, "duanxintong") == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_rejected_credentials_start_reauth(
+    hass: HomeAssistant, gateways: FakeGateways, provider: str
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    gateways[provider].set_fault(Fault.AUTH)
+    with pytest.raises(HomeAssistantError) as err:
+        await send_sms(hass, entry.entry_id, recipients=NUMBERS[provider][:1], message="hi")
+    assert err.value.translation_key == "auth_failed"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert [f["context"]["source"] for f in flows] == ["reauth"]
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_legacy_notify(hass: HomeAssistant, gateways: FakeGateways, provider: str) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    service = _slug(entry.title)
+    await hass.services.async_call(
+        "notify",
+        service,
+        {"message": "Door open", "title": "Alarm", "target": NUMBERS[provider][0]},
+        blocking=True,
+    )
+    await hass.services.async_call(
+        "notify", service, {"message": "Both", "target": NUMBERS[provider]}, blocking=True
+    )
+    assert [m.text for m in gateways[provider].sent] == ["Alarm\nDoor open", "Both", "Both"]
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call("notify", service, {"message": "nobody"}, blocking=True)
+    assert err.value.translation_key == "no_recipients"
+
+
+async def test_legacy_notify_data_options(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    await setup_entry(hass, mock_entry(gateways, "enviosms"))
+    await hass.services.async_call(
+        "notify",
+        "enviosms_prueba",
+        {"message": "Hola", "target": "+525512345678", "data": {"flash": True}},
+        blocking=True,
+    )
+    assert gateways["enviosms"].sent[0].options == {"flash": True}
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            "notify",
+            "enviosms_prueba",
+            {"message": "Hola", "target": "+525512345678", "data": {"channel": "pigeon"}},
+            blocking=True,
+        )
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_notify_entity(hass: HomeAssistant, gateways: FakeGateways, provider: str) -> None:
+    entry = await setup_entry(
+        hass, mock_entry(gateways, provider, recipients={"Ana": NUMBERS[provider][0]})
+    )
+    entity_id = f"notify.{_slug(entry.title)}_ana"
+    assert hass.states.get(entity_id) is not None
+    await hass.services.async_call(
+        "notify", "send_message", {"entity_id": entity_id, "message": "Heater on"}, blocking=True
+    )
+    (sent,) = gateways[provider].sent
+    assert sent.text == "Heater on"
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state != "unknown"  # the entity records when it last sent
+
+
+async def test_naive_send_at_is_home_assistant_local_time(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    await hass.config.async_set_time_zone("America/Mexico_City")
+    entry = await setup_entry(hass, mock_entry(gateways, "enviosms"))
+    local = datetime.now(dt_util.get_default_time_zone()).replace(microsecond=0) + timedelta(
+        days=1
+    )
+    await send_sms(
+        hass,
+        entry.entry_id,
+        recipients=["+525512345678"],
+        message="Hola",
+        send_at=local.replace(tzinfo=None).isoformat(),
+    )
+    assert gateways["enviosms"].sent[0].options["fechaHoraEnvio"] == local.strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
