@@ -5,6 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest.mock import patch
 
+from homeassistant.components import automation
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util, slugify
 import pytest
 from pytest_homeassistant_custom_component.common import (
     async_capture_events,
@@ -17,18 +24,15 @@ from custom_components.sms_gateways.const import (
     EVENT_MESSAGE_RECEIVED,
 )
 from custom_components.sms_gateways.inbox import storage_key
-from homeassistant.components import automation
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util, slugify
 from tests.common import FakeGateways, mock_entry, setup_entry
 from tests.fakes.base import Fault
 
 POLLING = ("duanxintong", "smsmobileapi", "itniotech")
-SENDERS = {"duanxintong": "13798361236", "smsmobileapi": "+15559876543", "itniotech": "+918563214199"}
+SENDERS = {
+    "duanxintong": "13798361236",
+    "smsmobileapi": "+15559876543",
+    "itniotech": "+918563214199",
+}
 
 
 async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
@@ -132,9 +136,7 @@ async def test_delivery_reports(
     (message_id,) = response["message_ids"].values()
     sensor = f"sensor.{entity(entry.title, 'last_delivery_status')}"
     assert hass.states.get(sensor).state == "sent"  # type: ignore[union-attr]
-    if provider == "itniotech":
-        gateways[provider].queue_report(message_id, number, status)
-    elif provider == "smsmobileapi":
+    if provider == "itniotech" or provider == "smsmobileapi":
         gateways[provider].queue_report(message_id, number, status)
     await tick(hass)
     (report,) = reports
@@ -241,7 +243,9 @@ async def test_never_lost_when_firing_is_interrupted(
 
 async def test_first_poll_skips_old_messages(hass: HomeAssistant, gateways: FakeGateways) -> None:
     fake = gateways["smsmobileapi"]
-    fake.queue_inbound("+15559876543", "last week", received_at=dt_util.utcnow().timestamp() - 7 * 86400)
+    fake.queue_inbound(
+        "+15559876543", "last week", received_at=dt_util.utcnow().timestamp() - 7 * 86400
+    )
     events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
     await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
     await tick(hass)

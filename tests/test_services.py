@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
-from custom_components.sms_gateways.const import DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
+import pytest
+
+from custom_components.sms_gateways.const import DOMAIN
 from tests.common import PROVIDERS, FakeGateways, mock_entry, setup_entry
 from tests.fakes.base import Fault
 
@@ -304,9 +304,7 @@ async def test_naive_send_at_is_home_assistant_local_time(
 ) -> None:
     await hass.config.async_set_time_zone("America/Mexico_City")
     entry = await setup_entry(hass, mock_entry(gateways, "enviosms"))
-    local = datetime.now(dt_util.get_default_time_zone()).replace(microsecond=0) + timedelta(
-        days=1
-    )
+    local = datetime.now(dt_util.get_default_time_zone()).replace(microsecond=0) + timedelta(days=1)
     await send_sms(
         hass,
         entry.entry_id,
