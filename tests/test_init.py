@@ -88,7 +88,7 @@ async def test_unload_leaves_nothing_behind(
         if state.entity_id.split(".")[1].startswith(_slug(entry.title)):
             assert state.state == "unavailable"
     if provider == "itniotech":
-        client: TestClient = await hass_client_no_auth()  # type: ignore[operator]
+        client: TestClient = await hass_client_no_auth()
         body = inbound_push_body("918563214123", "HEAT ON", "900")
         response = await client.post(f"/api/webhook/{entry.data['webhook_id']}", data=body)
         # An unregistered webhook answers 200 and does nothing (Home Assistant's rule).

@@ -219,7 +219,7 @@ async def test_429_carries_retry_after(echo: tuple[EchoFake, EchoGateway]) -> No
     async def busy(request: web.Request) -> web.Response:
         return web.Response(status=429, headers={"Retry-After": "30"})
 
-    fake.error_response = lambda request, code: web.Response(  # type: ignore[method-assign]
+    fake.error_response = lambda request, code: web.Response(
         status=429, headers={"Retry-After": "30"}
     )
     fake.set_fault(Fault.CODE, code="429")

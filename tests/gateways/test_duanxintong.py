@@ -540,7 +540,7 @@ async def test_transport_failures(
 
 async def test_not_gbk_answer(setup: Setup) -> None:
     fake, gateway = setup
-    fake.error_response = lambda request, code: web.Response(body=b"\x81\xff")  # type: ignore[method-assign]
+    fake.error_response = lambda request, code: web.Response(body=b"\x81\xff")
     fake.set_fault(Fault.CODE, code="x")
     with pytest.raises(ProtocolError):
         await gateway.async_balance()

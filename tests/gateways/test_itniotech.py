@@ -174,7 +174,7 @@ async def test_faults(
 
 async def test_status_as_int_or_string(itn: tuple[ItniotechFake, ItniotechGateway]) -> None:
     fake, gateway = itn
-    fake.error_response = lambda request, code: __import__("aiohttp").web.json_response(  # type: ignore[method-assign]
+    fake.error_response = lambda request, code: __import__("aiohttp").web.json_response(
         {"status": 0, "reason": "success", "balance": 5}
     )
     fake.set_fault(Fault.CODE, code="0")
@@ -245,7 +245,7 @@ async def test_pushes(itn: tuple[ItniotechFake, ItniotechGateway]) -> None:
      b'{"msgid": "1", "mobile": "2", "status": "x"}', b'"text"'],
 )  # fmt: skip
 def test_bad_pushes(body: bytes) -> None:
-    gateway = ItniotechGateway(None, {"api_key": "k", "api_secret": "s", "app_id": "a"})  # type: ignore[arg-type]
+    gateway = ItniotechGateway(None, {"api_key": "k", "api_secret": "s", "app_id": "a"})
     with pytest.raises(PayloadError):
         gateway.parse_webhook(body, {})
 
@@ -253,7 +253,7 @@ def test_bad_pushes(body: bytes) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300))
 def test_push_parser_only_our_errors_bytes(body: bytes) -> None:
-    gateway = ItniotechGateway(None, {"api_key": "k", "api_secret": "s", "app_id": "a"})  # type: ignore[arg-type]
+    gateway = ItniotechGateway(None, {"api_key": "k", "api_secret": "s", "app_id": "a"})
     try:
         gateway.parse_webhook(body, {})
     except GatewayError:
@@ -278,7 +278,7 @@ json_values = st.recursive(
     )
 )
 def test_push_parser_only_our_errors_json(value: object) -> None:
-    gateway = ItniotechGateway(None, {"api_key": "k", "api_secret": "s", "app_id": "a"})  # type: ignore[arg-type]
+    gateway = ItniotechGateway(None, {"api_key": "k", "api_secret": "s", "app_id": "a"})
     try:
         gateway.parse_webhook(json.dumps(value).encode(), {})
     except GatewayError:

@@ -75,7 +75,7 @@ def offline(secret: str | None = DEFAULT_WEBHOOK_SECRET) -> SmsMobileApiGateway:
     credentials = {"api_key": DEFAULT_API_KEY}
     if secret is not None:
         credentials["webhook_secret"] = secret
-    return SmsMobileApiGateway(None, credentials)  # type: ignore[arg-type]
+    return SmsMobileApiGateway(None, credentials)
 
 
 def form(fake: SmsMobileApiFake, index: int = -1) -> dict[str, str]:
