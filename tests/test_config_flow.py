@@ -10,6 +10,7 @@ from homeassistant.const import CONF_NAME, CONF_SCAN_INTERVAL, CONF_URL, CONF_WE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_gateways.const import (
     CONF_BALANCE_THRESHOLD,
@@ -256,13 +257,37 @@ async def test_new_smsmobileapi_key_moves_the_unique_id(
     hass: HomeAssistant, gateways: FakeGateways
 ) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
+    old_unique_id = entry.unique_id
     fake = gateways["smsmobileapi"]
-    old_key = fake.credentials["api_key"]
-    result = await entry.start_reauth_flow(hass)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"api_key": old_key})
+    fake.api_key = "regenerated-key-0001"  # the user made a new key in the app
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_REAUTH, "entry_id": entry.entry_id}, data=entry.data
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_key": "regenerated-key-0001"}
+    )
     assert result["reason"] == "reauth_successful"
-    assert entry.unique_id.startswith("smsmobileapi_")
-    assert old_key not in entry.unique_id
+    assert entry.unique_id != old_unique_id
+    assert "regenerated" not in entry.unique_id
+    assert entry.data["api_key"] == "regenerated-key-0001"
+
+
+async def test_smsmobileapi_key_of_another_entry_is_refused(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    first = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
+    other = MockConfigEntry(
+        domain=DOMAIN, title="SMSMobileAPI", unique_id="smsmobileapi_other", data=dict(first.data)
+    )
+    other.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_REAUTH, "entry_id": other.entry_id}, data=other.data
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_key": first.data["api_key"]}
+    )
+    assert result["reason"] == "already_configured"
+    assert other.unique_id == "smsmobileapi_other"
 
 
 @pytest.mark.parametrize(

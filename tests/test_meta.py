@@ -8,13 +8,13 @@ from pathlib import Path
 import re
 from typing import Any
 
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 from PIL import Image
 import pytest
 import yaml
 
 from custom_components.sms_gateways.const import DOMAIN
-from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 
 ROOT = Path(__file__).parent.parent
 COMPONENT = ROOT / "custom_components" / DOMAIN
@@ -139,7 +139,7 @@ def test_gateways_import_nothing_from_home_assistant() -> None:
                 names = [node.module or ""]
             elif isinstance(node, ast.ImportFrom) and node.level > 1:
                 names = ["..relative outside the package"]
-            assert not any(n.startswith("homeassistant") or n.startswith("..") for n in names), (
+            assert not any(n.startswith(("homeassistant", "..")) for n in names), (
                 f"{path.name} imports {names}"
             )
 
