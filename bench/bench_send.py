@@ -1,0 +1,176 @@
+"""Sending benchmarks against the fakes on loopback (run: .venv/bin/python -m bench.bench_send).
+
+1. One SMS through the legacy notify service of a real Home Assistant, versus one raw aiohttp
+   request of the same wire format (Itniotech's signed POST): the integration's overhead.
+2. 1000 recipients on each provider through the gateway client (what notify and send_sms call),
+   versus a sequential one-request-per-number loop of the same wire format, and versus blocking
+   `requests` calls in an executor, one per number (how core's SMS notifiers send).
+3. Peak Python memory (tracemalloc) of a 1000-recipient send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import statistics
+import time
+import tracemalloc
+from typing import Any
+
+import aiohttp
+import requests
+
+from bench.harness import add_entry, home_assistant, median_ms, write
+from custom_components.sms_gateways.gateways.registry import GATEWAYS
+from tests.common import PROVIDERS
+
+REPEATS = 200
+RECIPIENTS = 1000
+NUMBERS = {
+    "enviosms": [f"+5255{i:08d}" for i in range(RECIPIENTS)],
+    "duanxintong": [f"+86135{i:08d}" for i in range(RECIPIENTS)],
+    "smsmobileapi": [f"+1555{i:07d}" for i in range(RECIPIENTS)],
+    "itniotech": [f"+9185{i:08d}" for i in range(RECIPIENTS)],
+}
+
+
+def _itniotech_headers(credentials: dict[str, str]) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    sign = hashlib.md5(  # noqa: S324
+        f"{credentials['api_key']}{credentials['api_secret']}{timestamp}".encode()
+    ).hexdigest()
+    return {"Api-Key": credentials["api_key"], "Timestamp": timestamp, "Sign": sign}
+
+
+async def one_sms() -> list[str]:
+    async with home_assistant() as (hass, fakes):
+        fakes["itniotech"].balance = 1e9
+        await add_entry(hass, fakes, "itniotech")
+        url = fakes.url("itniotech") + "/sendSms"
+        credentials = fakes["itniotech"].credentials
+        raw: list[float] = []
+        ours: list[float] = []
+        async with aiohttp.ClientSession() as session:
+            for _ in range(REPEATS):
+                start = time.perf_counter()
+                body = {"appId": credentials["app_id"], "numbers": "918563214123", "content": "hi",
+                        "orderId": "x"}  # fmt: skip
+                async with session.post(
+                    url, json=body, headers=_itniotech_headers(credentials)
+                ) as r:
+                    await r.read()
+                raw.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                await hass.services.async_call(
+                    "notify",
+                    "itniotech_demo_app",
+                    {"message": "hi", "target": "+918563214123"},
+                    blocking=True,
+                )
+                ours.append(time.perf_counter() - start)
+        ratio = statistics.median(ours) / statistics.median(raw)
+        return [
+            "| one SMS | median | ratio (goal ≤ 1.2×) |",
+            "|---|---|---|",
+            f"| raw aiohttp request, same wire format | {median_ms(raw):.2f} ms | 1.00× |",
+            f"| notify service in Home Assistant | {median_ms(ours):.2f} ms | {ratio:.2f}× |",
+        ]
+
+
+def _blocking_loop(url_for: Any, numbers: list[str]) -> None:
+    with requests.Session() as session:
+        for number in numbers:
+            method, url, kwargs = url_for(number)
+            session.request(method, url, timeout=10, **kwargs).content  # noqa: B018
+
+
+async def many() -> list[str]:
+    rows = [
+        f"| {RECIPIENTS} recipients | requests | gateway client | sequential loop | speed-up | "
+        "blocking `requests` in executor | speed-up |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    async with home_assistant() as (hass, fakes), aiohttp.ClientSession() as session:
+        for provider in PROVIDERS:
+            fake = fakes[provider]
+            fake.balance = 1e9
+            gateway = GATEWAYS[provider](session, fake.credentials, url=fakes.url(provider))
+            await gateway.async_validate()
+            numbers = NUMBERS[provider]
+            before = len(fake.state.requests)
+            start = time.perf_counter()
+            result = await gateway.async_send(numbers, "Alarm tripped")
+            ours = time.perf_counter() - start
+            assert len(result.accepted) == RECIPIENTS, result.rejected[:3]
+            requests_made = len(fake.state.requests) - before
+            # The same wire format, one number a request, one after another.
+            start = time.perf_counter()
+            for number in numbers:
+                await gateway._async_send_batch(  # noqa: SLF001
+                    [gateway.format_number(number)], "Alarm tripped", _options()
+                )
+            sequential = time.perf_counter() - start
+            # What a blocking notifier does: one `requests` call a number, in an executor.
+            call = _blocking_call(provider, fakes.url(provider), fake.credentials)
+            start = time.perf_counter()
+            await hass.async_add_executor_job(
+                _blocking_loop, call, [gateway.format_number(n) for n in numbers]
+            )
+            blocking = time.perf_counter() - start
+            rows.append(
+                f"| {provider} | {requests_made} | {ours * 1000:.0f} ms | "
+                f"{sequential * 1000:.0f} ms | {sequential / ours:.1f}× | "
+                f"{blocking * 1000:.0f} ms | {blocking / ours:.1f}× |"
+            )
+    return rows
+
+
+def _options() -> Any:
+    from custom_components.sms_gateways.gateways.base import SendOptions
+
+    return SendOptions()
+
+
+def _blocking_call(provider: str, root: str, credentials: dict[str, str]) -> Any:
+    if provider == "enviosms":
+        # The keys the fake hands out after sign-in (fixed in the fake).
+        return lambda n: (
+            "POST",
+            f"{root}/sms/O347AAA1/CZYAADC3QXFVZ",
+            {"json": {"to": n, "text": "Alarm tripped"}},
+        )
+    if provider == "duanxintong":
+        return lambda n: ("GET", f"{root}/sendsms_txt.asp", {"params": {
+            "us_name": credentials["username"], "us_pwd": credentials["password"],
+            "send_phone": n, "send_content": "Alarm tripped"}})  # fmt: skip
+    if provider == "smsmobileapi":
+        return lambda n: ("POST", f"{root}/sendsms/", {"data": {
+            "apikey": credentials["api_key"], "recipients": n, "message": "Alarm tripped"}})  # fmt: skip
+    return lambda n: ("POST", f"{root}/sendSms", {
+        "json": {"appId": credentials["app_id"], "numbers": n, "content": "Alarm tripped"},
+        "headers": _itniotech_headers(credentials)})  # fmt: skip
+
+
+async def memory() -> list[str]:
+    rows = ["| 1000-recipient send | peak Python memory |", "|---|---|"]
+    async with home_assistant() as (_, fakes), aiohttp.ClientSession() as session:
+        for provider in PROVIDERS:
+            fake = fakes[provider]
+            fake.balance = 1e9
+            gateway = GATEWAYS[provider](session, fake.credentials, url=fakes.url(provider))
+            await gateway.async_validate()
+            tracemalloc.start()
+            await gateway.async_send(NUMBERS[provider], "Alarm tripped")
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            rows.append(f"| {provider} | {peak / 1024 / 1024:.1f} MiB |")
+    return rows
+
+
+async def main() -> None:
+    table = "\n".join([*await one_sms(), "", *await many(), "", *await memory()])
+    write("send", table)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
