@@ -86,8 +86,10 @@ def _blocking_loop(url_for: Any, numbers: list[str]) -> None:
 
 async def many() -> list[str]:
     rows = [
-        f"| {RECIPIENTS} recipients | requests | gateway client | sequential loop | speed-up | "
-        "blocking `requests` in executor | speed-up |",
+        (
+            f"| {RECIPIENTS} recipients | requests | gateway client | sequential loop | speed-up | "
+            "blocking `requests` in executor | speed-up |"
+        ),
         "|---|---|---|---|---|---|---|",
     ]
     async with home_assistant() as (hass, fakes), aiohttp.ClientSession() as session:
@@ -106,7 +108,7 @@ async def many() -> list[str]:
             # The same wire format, one number a request, one after another.
             start = time.perf_counter()
             for number in numbers:
-                await gateway._async_send_batch(  # noqa: SLF001
+                await gateway._async_send_batch(
                     [gateway.format_number(number)], "Alarm tripped", _options()
                 )
             sequential = time.perf_counter() - start
