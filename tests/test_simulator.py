@@ -43,7 +43,7 @@ async def test_push_to_home_assistant(
     async with TestClient(TestServer(build_simulator(fakes), host="127.0.0.1")) as sim:
         from tests.common import FakeGateways
 
-        gateways = FakeGateways(sim.server, fakes)  # type: ignore[arg-type]
+        gateways = FakeGateways(sim.server, fakes)
         entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
         client = await hass_client_no_auth()
         webhook_url = str(client.make_url(f"/api/webhook/{entry.data['webhook_id']}"))
