@@ -21,6 +21,7 @@ from typing import Any, TypedDict
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -120,14 +121,23 @@ class Inbox:
 
     @callback
     def async_start(self) -> None:
-        """The entities exist: fire what waits (also what a restart left unfired)."""
-        self._started = True
+        """The entities exist: fire what waits (also what a restart left unfired).
+
+        While Home Assistant is still starting, automations may not be listening yet: messages
+        then wait (saved) until it has started.
+        """
         device = dr.async_get(self._hass).async_get_device(
             identifiers={(DOMAIN, self._entry.entry_id)}
         )
         self._device_id = device.id if device else None
         self._entry.async_on_unload(self._entry.runtime_data.tracker.async_add_listener(self._save))
-        self._fire_pending()
+
+        @callback
+        def started(hass: HomeAssistant) -> None:
+            self._started = True
+            self._fire_pending()
+
+        self._entry.async_on_unload(async_at_started(self._hass, started))
 
     @callback
     def async_stop(self) -> None:

@@ -1,0 +1,177 @@
+"""Drive a real Home Assistant through its REST and websocket APIs only.
+
+Used by `scripts/seed_entries.py` (one entry per provider against the simulator for
+`scripts/develop`) and by the end-to-end test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+CLIENT_ID = "http://localhost:8123/"
+USER = {"name": "Developer", "username": "dev", "password": "dev", "language": "en"}
+TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+# The simulator's default accounts (tests/fakes/*.py), as the config flow asks for them.
+CREDENTIALS: dict[str, dict[str, str]] = {
+    "enviosms": {"username": "prueba", "password": "prueba-password"},
+    "duanxintong": {"username": "demo", "password": "demo-password"},
+    "smsmobileapi": {
+        "api_key": "demo-smsmobileapi-key-0123456789",
+        "webhook_secret": "demo-smsmobileapi-webhook-secret",
+    },
+    "itniotech": {"api_key": "bDqJFiq9", "api_secret": "demo-api-secret", "app_id": "demo-app"},
+}
+
+
+class HomeAssistantApi:
+    """An authenticated REST and websocket client of one Home Assistant."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
+        """`base` is e.g. http://127.0.0.1:8123."""
+        self.session = session
+        self.base = base.rstrip("/")
+        self.token: str | None = None
+
+    async def wait_until_up(self, seconds: float = 120) -> None:
+        """Poll until the HTTP server answers."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            try:
+                async with self.session.get(f"{self.base}/manifest.json") as response:
+                    if response.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("Home Assistant did not start")
+            await asyncio.sleep(0.5)
+
+    async def login(self) -> None:
+        """Onboard (first run) or sign in as the developer user."""
+        async with self.session.get(f"{self.base}/api/onboarding") as response:
+            # Once onboarding is complete its API is gone (404).
+            steps = await response.json() if response.status == 200 else None
+        if steps is not None and not any(s["step"] == "user" and s["done"] for s in steps):
+            async with self.session.post(
+                f"{self.base}/api/onboarding/users", json={"client_id": CLIENT_ID, **USER}
+            ) as response:
+                code = (await response.json())["auth_code"]
+        else:
+            code = await self._login_flow()
+        async with self.session.post(
+            f"{self.base}/auth/token",
+            data={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
+        ) as response:
+            self.token = (await response.json())["access_token"]
+        if steps is None:
+            return
+        for step, body in (
+            ("core_config", {}),
+            ("analytics", {}),
+            ("integration", {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID}),
+        ):
+            async with self.session.post(
+                f"{self.base}/api/onboarding/{step}", json=body, headers=self.headers
+            ) as response:
+                await response.read()
+
+    async def _login_flow(self) -> str:
+        async with self.session.post(
+            f"{self.base}/auth/login_flow",
+            json={
+                "client_id": CLIENT_ID,
+                "handler": ["homeassistant", None],
+                "redirect_uri": CLIENT_ID,
+            },
+        ) as response:
+            flow = await response.json()
+        async with self.session.post(
+            f"{self.base}/auth/login_flow/{flow['flow_id']}",
+            json={
+                "client_id": CLIENT_ID,
+                "username": USER["username"],
+                "password": USER["password"],
+            },
+        ) as response:
+            return str((await response.json())["result"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The bearer token."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def request(self, method: str, path: str, body: Any = None) -> Any:
+        """One authenticated REST call; its JSON answer."""
+        async with self.session.request(
+            method, f"{self.base}{path}", json=body, headers=self.headers, timeout=TIMEOUT
+        ) as response:
+            if response.status >= 400:
+                raise RuntimeError(
+                    f"{method} {path}: HTTP {response.status} {await response.text()}"
+                )
+            return await response.json() if response.content_type == "application/json" else None
+
+    async def entries(self) -> list[dict[str, Any]]:
+        """This integration's config entries."""
+        entries = await self.request("GET", "/api/config/config_entries/entry")
+        return [e for e in entries if e["domain"] == "sms_gateways"]
+
+    async def add_entry(self, provider: str, url: str) -> dict[str, Any]:
+        """Run the config flow: menu → provider form → (webhook step) → entry."""
+        flow = await self.request(
+            "POST", "/api/config/config_entries/flow", {"handler": "sms_gateways"}
+        )
+        path = f"/api/config/config_entries/flow/{flow['flow_id']}"
+        result = await self.request("POST", path, {"next_step_id": provider})
+        result = await self.request("POST", path, {**CREDENTIALS[provider], "url": url})
+        if result.get("step_id") == "webhook":
+            result = await self.request("POST", path, {})
+        if result.get("type") != "create_entry":
+            raise RuntimeError(f"{provider}: the flow ended with {result}")
+        return dict(result["result"])
+
+    async def states(self) -> dict[str, dict[str, Any]]:
+        """Every state by entity id."""
+        return {s["entity_id"]: s for s in await self.request("GET", "/api/states")}
+
+    async def events(self, event_type: str) -> EventStream:
+        """Subscribe to a bus event over the websocket API."""
+        ws = await self.session.ws_connect(f"{self.base}/api/websocket")
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "access_token": self.token})
+        assert (await ws.receive_json())["type"] == "auth_ok"
+        await ws.send_json({"id": 1, "type": "subscribe_events", "event_type": event_type})
+        assert (await ws.receive_json())["success"]
+        return EventStream(ws)
+
+
+class EventStream:
+    """Events received on a websocket subscription."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Read from `ws`."""
+        self.ws = ws
+        self.received: list[dict[str, Any]] = []
+
+    async def wait_for(self, count: int, seconds: float = 30) -> list[dict[str, Any]]:
+        """Until `count` events in all have arrived (or time is up)."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while len(self.received) < count:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            try:
+                message = await self.ws.receive_json(timeout=remaining)
+            except TimeoutError:
+                break
+            if message.get("type") == "event":
+                self.received.append(message["event"]["data"])
+        return self.received
+
+    async def close(self) -> None:
+        """Unsubscribe."""
+        await self.ws.close()
