@@ -30,21 +30,12 @@ def async_check_balance(
     if threshold <= 0 or balance.value >= threshold:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
-    ir.async_create_issue(
+    _warn(
         hass,
-        DOMAIN,
+        entry,
         issue_id,
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="low_balance",
-        translation_placeholders={
-            "provider": entry.runtime_data.gateway.name,
-            "account": entry.title,
-            "balance": f"{balance.value:g}",
-            "threshold": f"{threshold:g}",
-            "unit": balance.unit,
-        },
+        "low_balance",
+        {"balance": f"{balance.value:g}", "threshold": f"{threshold:g}", "unit": balance.unit},
     )
 
 
@@ -57,6 +48,16 @@ def async_set_webhook_reachable(
     if reachable:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
+    _warn(hass, entry, issue_id, "webhook_unreachable", {})
+
+
+def _warn(
+    hass: HomeAssistant,
+    entry: SmsGatewaysConfigEntry,
+    issue_id: str,
+    key: str,
+    placeholders: dict[str, str],
+) -> None:
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -64,10 +65,11 @@ def async_set_webhook_reachable(
         is_fixable=False,
         is_persistent=False,
         severity=ir.IssueSeverity.WARNING,
-        translation_key="webhook_unreachable",
+        translation_key=key,
         translation_placeholders={
             "provider": entry.runtime_data.gateway.name,
             "account": entry.title,
+            **placeholders,
         },
     )
 

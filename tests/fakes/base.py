@@ -32,6 +32,16 @@ class Fault(StrEnum):
     CODE = "code"
 
 
+@dataclass
+class SentMessage:
+    """One message a fake accepted, per number (`number` in the provider's form)."""
+
+    number: str
+    text: str
+    message_id: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class RecordedRequest:
     """One request as the fake received it."""

@@ -8,7 +8,7 @@ delivery reports are handed out once and then forgotten.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from custom_components.sms_gateways.gateways.text import analyse
-from tests.fakes.base import FakeProvider
+from tests.fakes.base import FakeProvider, SentMessage
 
 MAX_NUMBERS = 100
 MAX_LENGTH = 335
@@ -24,16 +24,6 @@ MAX_REPORTS = 100
 MAX_INBOUND = 50
 # Mobiles: 11 digits starting with 1; landlines: 0, area code and number (10 to 12 digits).
 _VALID_NUMBER = re.compile(r"1\d{10}|0\d{9,11}")
-
-
-@dataclass
-class SentMessage:
-    """One message the fake accepted, per number."""
-
-    number: str
-    text: str
-    message_id: str
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -6,7 +6,6 @@ literal (`{ status: true, tipo: 0, codigo: 1001, mensaje: 'Envío en proceso' }`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import json
 import re
 import secrets
@@ -16,7 +15,7 @@ from aiohttp import web
 
 from custom_components.sms_gateways.gateways import jsonish
 from custom_components.sms_gateways.gateways.text import analyse
-from tests.fakes.base import FakeProvider
+from tests.fakes.base import FakeProvider, SentMessage
 
 # The document's blocked-word catalogue (its single words; phrases and URLs are left out).
 BLOCKED_WORDS = (
@@ -25,16 +24,6 @@ BLOCKED_WORDS = (
 )  # fmt: skip
 URL_RE = re.compile(r"(https?://\S+|www\.\S+)", re.IGNORECASE)
 FLASH_FORBIDDEN = re.compile(r"[^A-Za-z0-9 .,;:!?¡¿()'\"\n-]")
-
-
-@dataclass
-class SentMessage:
-    """One message the fake accepted."""
-
-    number: str
-    text: str
-    message_id: str
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 def _json(data: dict[str, Any], status: int = 200) -> web.Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import hashlib
 import itertools
 import json
@@ -12,17 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from custom_components.sms_gateways.gateways import jsonish
-from tests.fakes.base import FakeProvider
-
-
-@dataclass
-class SentMessage:
-    """One number of a send the fake accepted."""
-
-    number: str
-    text: str
-    message_id: str
-    options: dict[str, Any] = field(default_factory=dict)
+from tests.fakes.base import FakeProvider, SentMessage
 
 
 def _ok(**data: Any) -> web.Response:

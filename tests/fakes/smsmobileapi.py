@@ -12,7 +12,7 @@ headers the provider POSTs, for tests and the simulator to deliver.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 import hashlib
 import hmac
@@ -24,7 +24,7 @@ import uuid
 
 from aiohttp import web
 
-from tests.fakes.base import FakeProvider
+from tests.fakes.base import FakeProvider, SentMessage
 
 DEFAULT_API_KEY = "demo-smsmobileapi-key-0123456789"
 DEFAULT_WEBHOOK_SECRET = "demo-smsmobileapi-webhook-secret"
@@ -38,16 +38,6 @@ ERROR_NOTES = {
     "2": "No mobile connected to this API key",
     "3": "Message empty",
 }
-
-
-@dataclass
-class SentMessage:
-    """One message the fake accepted."""
-
-    number: str
-    text: str
-    message_id: str
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
