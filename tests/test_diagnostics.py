@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -14,6 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from custom_components.sms_gateways.const import DOMAIN
 from tests.common import PROVIDERS, FakeGateways, mock_entry, setup_entry
 
 NUMBERS = {
@@ -22,6 +25,7 @@ NUMBERS = {
     "smsmobileapi": "+15551234567",
     "itniotech": "+918563214123",
 }
+CLOUDHOOK = "https://hooks.nabu.casa/secret-cloudhook-id"
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -33,20 +37,75 @@ async def test_diagnostics(
     provider: str,
 ) -> None:
     assert await async_setup_component(hass, "diagnostics", {})
+    base = mock_entry(
+        gateways, provider, options={"scan_interval": 60}, recipients={"Ana": NUMBERS[provider]}
+    )
+    data = dict(base.data)
+    if "webhook_id" in data:
+        # A cloudhook URL lets anyone push to the entry: it must not leak either.
+        data["cloudhook_url"] = CLOUDHOOK
     entry = await setup_entry(
         hass,
-        mock_entry(
-            gateways,
-            provider,
-            options={"scan_interval": 60},
-            recipients={"Ana": NUMBERS[provider]},
+        MockConfigEntry(
+            domain=DOMAIN,
+            title=base.title,
+            unique_id=base.unique_id,
+            data=data,
+            options=dict(base.options),
+            subentries_data=[
+                {
+                    "data": dict(sub.data),
+                    "subentry_type": sub.subentry_type,
+                    "title": sub.title,
+                    "unique_id": sub.unique_id,
+                }
+                for sub in base.subentries.values()
+            ],
         ),
     )
-    result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"config_entry_id": entry.entry_id, "recipients": [NUMBERS[provider]], "message": "hi"},
+        blocking=True,
+    )
+    result: dict[str, Any] = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    # The fakes' loopback port and the inbox cursor (a time) change from run to run.
     assert result == snapshot(exclude=props("url", "cursor"))
     text = json.dumps(result, ensure_ascii=False)
-    for field in ("password", "api_key", "api_secret", "webhook_secret", "webhook_id"):
+    for field in (
+        "username", "password", "api_key", "api_secret", "app_id", "webhook_secret",
+        "webhook_id", "cloudhook_url",
+    ):  # fmt: skip
         if value := entry.data.get(field):
             assert value not in text, field
+    assert entry.unique_id not in text
     assert NUMBERS[provider] not in text
     assert NUMBERS[provider][-4:] in text  # masked, not dropped
+    assert "Ana" not in text
+    # The API root stays: which host the entry talks to matters in a bug report.
+    assert result["entry"]["data"]["url"] == gateways.url(provider)
+
+
+async def test_credentials_in_the_url_are_dropped(
+    hass: HomeAssistant, gateways: FakeGateways, hass_client: ClientSessionGenerator
+) -> None:
+    """A proxy in front of the provider may take a user and password in its URL."""
+    assert await async_setup_component(hass, "diagnostics", {})
+    base = mock_entry(gateways, "duanxintong")
+    proxied = gateways.url("duanxintong").replace("http://", "http://proxyuser:proxy-pass@")
+    entry = await setup_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            title=base.title,
+            unique_id=base.unique_id,
+            data={**base.data, "url": proxied},
+        ),
+    )
+    result: dict[str, Any] = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(result, ensure_ascii=False)
+    assert "proxy-pass" not in text
+    assert "proxyuser" not in text
+    assert result["entry"]["data"]["url"] == gateways.url("duanxintong")
+    assert result["provider"]["url"] == gateways.url("duanxintong")

@@ -1,30 +1,62 @@
-"""The life of a config entry: setup, retry, reauth, device, unload, removal."""
+"""The life of a config entry: setup, retry, reauth, device, reload, unload, removal."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from http import HTTPStatus
+import time
+from typing import Any
+from unittest.mock import patch
 
-from aiohttp.test_utils import TestClient
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util, slugify
 import pytest
-from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateways.const import DOMAIN, EVENT_MESSAGE_RECEIVED
 from custom_components.sms_gateways.inbox import storage_key
 from tests.common import PROVIDERS, FakeGateways, mock_entry, setup_entry
 from tests.fakes.base import Fault
 from tests.fakes.itniotech import inbound_push_body
+from tests.fakes.smsmobileapi import legacy_push_body, signature_headers
 
-MODELS = {
+DEVICES = {
     "enviosms": ("EnvioSMS", "API SMS v1", "https://enviosms.com.mx"),
     "duanxintong": ("企业短信通 (112088.net)", "HTTP API", "http://www.112088.net"),
     "smsmobileapi": ("SMSMobileAPI", "Android gateway", "https://smsmobileapi.com"),
     "itniotech": ("Itniotech", "SMS API", "https://www.itniotech.com"),
 }
+NUMBERS = {
+    "enviosms": "+525512345678",
+    "duanxintong": "+8613512345678",
+    "smsmobileapi": "+15551234567",
+    "itniotech": "+918563214123",
+}
+
+
+async def later(hass: HomeAssistant, seconds: float) -> None:
+    """Let `seconds` pass, and whatever was due run."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def push(gateways: FakeGateways, entry: MockConfigEntry, text: str) -> tuple[bytes, dict[str, str]]:
+    """An inbound SMS as the entry's provider pushes it."""
+    if entry.data["provider"] == "itniotech":
+        return inbound_push_body("918563214123", text, f"push-{text}"), {}
+    body = legacy_push_body("+15559876543", text, guid=f"push-{len(text)}")
+    secret = gateways["smsmobileapi"].webhook_secret
+    return body, signature_headers(body, secret, int(time.time()))
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -33,18 +65,27 @@ async def test_device(hass: HomeAssistant, gateways: FakeGateways, provider: str
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)})
     assert device is not None
     assert device.entry_type is DeviceEntryType.SERVICE
-    assert (device.manufacturer, device.model, device.configuration_url) == MODELS[provider]
+    assert (device.manufacturer, device.model, device.configuration_url) == DEVICES[provider]
     assert device.name == entry.title
+    assert device.config_entries == {entry.entry_id}
+    # Every entity of the entry sits on that one device.
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    assert entities
+    assert {e.device_id for e in entities} == {device.id}
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_setup_retry_on_temporary_failure(
+async def test_setup_retries_until_the_provider_is_back(
     hass: HomeAssistant, gateways: FakeGateways, provider: str
 ) -> None:
     gateways[provider].set_fault(Fault.HTTP_500)
     entry = await setup_entry(hass, mock_entry(gateways, provider))
     assert entry.state is ConfigEntryState.SETUP_RETRY
+    # A passing outage is not a credentials problem: nobody is asked to sign in again.
     assert hass.config_entries.flow.async_progress() == []
+    gateways[provider].set_fault(Fault.NONE)
+    await later(hass, 90)
+    assert entry.state is ConfigEntryState.LOADED
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -60,7 +101,7 @@ async def test_setup_auth_failure_starts_reauth(
 
 
 async def test_yaml_is_not_accepted(hass: HomeAssistant) -> None:
-    # Config entries only: a YAML block does not set anything up (and says so in the log).
+    # Config entries only: a YAML block does not set anything up.
     assert await async_setup_component(hass, DOMAIN, {DOMAIN: {}})
     assert hass.config_entries.async_entries(DOMAIN) == []
     assert hass.services.has_service(DOMAIN, "send_sms")
@@ -70,50 +111,73 @@ async def test_yaml_is_not_accepted(hass: HomeAssistant) -> None:
 async def test_unload_leaves_nothing_behind(
     hass: HomeAssistant,
     gateways: FakeGateways,
-    hass_client_no_auth: object,
+    hass_client_no_auth: ClientSessionGenerator,
     provider: str,
 ) -> None:
     assert await async_setup_component(hass, "http", {})
     entry = await setup_entry(
-        hass, mock_entry(gateways, provider, recipients={"Ana": _number(provider)})
+        hass, mock_entry(gateways, provider, recipients={"Ana": NUMBERS[provider]})
     )
+    legacy = slugify(entry.title)
+    assert hass.services.has_service("notify", legacy)
     events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    notify_services = set(hass.services.async_services()["notify"])
+    client = await hass_client_no_auth() if provider in ("smsmobileapi", "itniotech") else None
+    if client is not None:
+        # While loaded, a push fires an event (so the check after unloading can fail).
+        body, headers = push(gateways, entry, "BEFORE")
+        response = await client.post(
+            f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}", data=body, headers=headers
+        )
+        assert response.status == HTTPStatus.OK
+        await hass.async_block_till_done()
+        assert [e.data["message"] for e in events] == ["BEFORE"]
+
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
-    # The legacy notify service is gone, the entities unavailable, no poll timer left.
-    assert set(hass.services.async_services().get("notify", {})) < notify_services
-    for state in hass.states.async_all():
-        if state.entity_id.split(".")[1].startswith(_slug(entry.title)):
-            assert state.state == "unavailable"
-    if provider == "itniotech":
-        client: TestClient = await hass_client_no_auth()
-        body = inbound_push_body("918563214123", "HEAT ON", "900")
-        response = await client.post(f"/api/webhook/{entry.data['webhook_id']}", data=body)
-        # An unregistered webhook answers 200 and does nothing (Home Assistant's rule).
+    # The legacy notify service is gone; the entities (the contact's too) are unavailable.
+    assert not hass.services.has_service("notify", legacy)
+    states = [
+        state
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if (state := hass.states.get(e.entity_id)) is not None
+    ]
+    assert len(states) >= 3
+    assert {s.state for s in states} == {"unavailable"}
+    # No poll timer is left: time passes and the provider hears nothing.
+    asked = len(gateways[provider].state.requests)
+    await later(hass, 3600)
+    assert len(gateways[provider].state.requests) == asked
+    if client is not None:
+        body, headers = push(gateways, entry, "AFTER")
+        response = await client.post(
+            f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}", data=body, headers=headers
+        )
+        # Home Assistant answers 200 for an unknown webhook (so as not to reveal which exist)
+        # and nothing is fired.
         assert response.status == HTTPStatus.OK
         await hass.async_block_till_done()
-        assert events == []
+        assert [e.data["message"] for e in events] == ["BEFORE"]
 
 
-def _number(provider: str) -> str:
-    return {
-        "enviosms": "+525512345678",
-        "duanxintong": "+8613512345678",
-        "smsmobileapi": "+15551234567",
-        "itniotech": "+918563214123",
-    }[provider]
-
-
-def _slug(title: str) -> str:
-    from homeassistant.util import slugify
-
-    return slugify(title)
+async def test_reload_keeps_the_legacy_notify_service(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "enviosms"))
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    await hass.services.async_call(
+        "notify",
+        "enviosms_prueba",
+        {"message": "still here", "target": "5512345678"},
+        blocking=True,
+    )
+    assert [m.text for m in gateways["enviosms"].sent] == ["still here"]
 
 
 async def test_remove_entry_forgets_its_store_and_issues(
-    hass: HomeAssistant, gateways: FakeGateways, hass_storage: dict[str, object]
+    hass: HomeAssistant, gateways: FakeGateways, hass_storage: dict[str, Any]
 ) -> None:
     entry = await setup_entry(
         hass, mock_entry(gateways, "enviosms", options={"balance_threshold": 1000})
@@ -126,3 +190,22 @@ async def test_remove_entry_forgets_its_store_and_issues(
     await hass.async_block_till_done()
     assert storage_key(entry.entry_id) not in hass_storage
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"low_balance_{entry.entry_id}") is None
+    assert dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)}) is None
+
+
+async def test_remove_entry_deletes_its_cloudhook(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    base = mock_entry(gateways, "itniotech")
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=base.title,
+        unique_id=base.unique_id,
+        data={**base.data, "cloudhook_url": "https://hooks.nabu.casa/abc"},
+    )
+    await setup_entry(hass, entry)
+    hass.config.components.add("cloud")
+    with patch("homeassistant.components.cloud.async_delete_cloudhook") as delete:
+        await hass.config_entries.async_remove(entry.entry_id)
+        await hass.async_block_till_done()
+    delete.assert_called_once_with(hass, entry.data[CONF_WEBHOOK_ID])

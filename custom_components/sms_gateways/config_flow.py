@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any
 
-from homeassistant.components import webhook
+from homeassistant.components import cloud, webhook
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigEntry,
@@ -17,14 +18,13 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.const import (
-    CONF_API_KEY,
     CONF_NAME,
-    CONF_PASSWORD,
     CONF_SCAN_INTERVAL,
     CONF_URL,
     CONF_WEBHOOK_ID,
 )
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
     BooleanSelector,
     CountrySelector,
@@ -41,13 +41,11 @@ import voluptuous as vol
 
 from .client import create_gateway
 from .const import (
-    CONF_API_SECRET,
     CONF_BALANCE_THRESHOLD,
     CONF_DEFAULT_COUNTRY,
     CONF_PHONE_NUMBER,
     CONF_POLL_INBOUND,
     CONF_PROVIDER,
-    CONF_WEBHOOK_SECRET,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
@@ -55,22 +53,32 @@ from .const import (
     MIN_SCAN_INTERVAL,
     SUBENTRY_RECIPIENT,
 )
+from .data import SmsGatewaysConfigEntry
 from .errors import flow_error
 from .gateways.base import AccountInfo, Gateway
 from .gateways.errors import GatewayError, InvalidNumberError
 from .gateways.numbers import to_e164
 from .gateways.registry import GATEWAYS
+from .webhook import CONF_CLOUDHOOK_URL
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _TEXT = TextSelector()
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_SECRETS = {CONF_PASSWORD, CONF_API_KEY, CONF_API_SECRET, CONF_WEBHOOK_SECRET}
 _REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 
 
-def _title(cls: type[Gateway], account: AccountInfo) -> str:
-    """Provider and account, e.g. "EnvioSMS (prueba)": the legacy notify service is named from it."""
-    return cls.name if account.name in ("", cls.name) else f"{cls.name} ({account.name})"
+def _title(cls: type[Gateway], account: AccountInfo, taken: set[str]) -> str:
+    """Provider and account, e.g. "EnvioSMS (prueba)": the legacy notify service is named from it.
+
+    Two entries must never share a title: they would share `notify.<title>`, and the second would
+    take the first one's service over. A provider that names no account (SMSMobileAPI) gets a number.
+    """
+    title = cls.name if account.name in ("", cls.name) else f"{cls.name} ({account.name})"
+    candidate, number = title, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{title} {number}"
+    return candidate
 
 
 def _fields_schema(
@@ -79,14 +87,15 @@ def _fields_schema(
     """A form for `fields`, prefilled from `values` (secrets are never prefilled)."""
     schema: dict[vol.Marker, Any] = {}
     for name in fields:
-        default = None if name in _SECRETS else values.get(name)
+        secret = name in cls.secret_fields
+        default = None if secret else values.get(name)
         marker: type[vol.Marker] = vol.Optional if name in cls.optional_fields else vol.Required
         key = (
             marker(name)
             if default in (None, "")
             else marker(name, description={"suggested_value": default})
         )
-        schema[key] = _PASSWORD if name in _SECRETS else _TEXT
+        schema[key] = _PASSWORD if secret else _TEXT
     if with_url:
         schema[
             vol.Optional(CONF_URL, description={"suggested_value": values.get(CONF_URL)})
@@ -105,6 +114,12 @@ def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _async_delete_cloudhook(hass: HomeAssistant, webhook_id: str) -> None:
+    """Drop a cloudhook no entry uses; the cloud being gone meanwhile is not an error."""
+    with suppress(cloud.CloudNotAvailable, ValueError):
+        await cloud.async_delete_cloudhook(hass, webhook_id)
+
+
 class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add an SMS gateway account."""
 
@@ -113,12 +128,14 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def __init__(self) -> None:
         """Nothing chosen yet."""
+        # What the webhook step shows, then saves: new entry data, or a reconfigured entry's.
         self._pending: dict[str, Any] | None = None
         self._pending_title = ""
+        self._pending_unique_id: str | None = None
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: SmsGatewaysConfigEntry) -> OptionsFlow:
         """Polling, numbers and balance settings."""
         return SmsGatewaysOptionsFlow()
 
@@ -186,7 +203,8 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
             if (account := await self._async_validate(data, errors)) is not None:
                 await self.async_set_unique_id(f"{provider}_{account.account_id}")
                 self._abort_if_unique_id_configured()
-                title = _title(cls, account)
+                taken = {entry.title for entry in self._async_current_entries()}
+                title = _title(cls, account, taken)
                 if cls.capabilities.webhook:
                     data[CONF_WEBHOOK_ID] = webhook.async_generate_id()
                     self._pending, self._pending_title = data, title
@@ -204,20 +222,61 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_webhook(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show where the provider must push to, then create the entry."""
+        """Show where the provider must push to, then save the entry."""
         assert self._pending is not None
         if user_input is not None:
+            if self.source == SOURCE_RECONFIGURE:
+                assert self._pending_unique_id is not None
+                return self._async_update_entry(
+                    self._get_reconfigure_entry(), self._pending, self._pending_unique_id
+                )
             return self.async_create_entry(title=self._pending_title, data=self._pending)
-        cls = GATEWAYS[self._pending[CONF_PROVIDER]]
         return self.async_show_form(
             step_id="webhook",
             data_schema=vol.Schema({}),
             description_placeholders={
-                "provider": cls.name,
-                "webhook_url": webhook.async_generate_url(
-                    self.hass, self._pending[CONF_WEBHOOK_ID]
-                ),
+                "provider": GATEWAYS[self._pending[CONF_PROVIDER]].name,
+                "webhook_url": await self._async_webhook_url(self._pending),
             },
+        )
+
+    async def _async_webhook_url(self, data: dict[str, Any]) -> str:
+        """The URL the provider must push to: the cloudhook with Home Assistant Cloud.
+
+        The cloudhook is made here, not at setup, so that the user copies the URL that will
+        actually be used; it is saved with the entry (setup reuses it) or dropped if the flow
+        is abandoned.
+        """
+        webhook_id: str = data[CONF_WEBHOOK_ID]
+        if url := data.get(CONF_CLOUDHOOK_URL):
+            return str(url)
+        if "cloud" in self.hass.config.components and cloud.async_active_subscription(self.hass):
+            try:
+                url = await cloud.async_create_cloudhook(self.hass, webhook_id)
+            except cloud.CloudNotAvailable:
+                LOGGER.debug("Home Assistant Cloud is not connected: showing the local URL")
+            else:
+                data[CONF_CLOUDHOOK_URL] = url
+                return str(url)
+        try:
+            return webhook.async_generate_url(self.hass, webhook_id)
+        except NoURLAvailableError:
+            # No address is known yet: the path, to put after the user's external address.
+            return webhook.async_generate_path(webhook_id)
+
+    @callback
+    def async_remove(self) -> None:
+        """The flow ended: a cloudhook it made that no entry kept is deleted."""
+        if self._pending is None or (url := self._pending.get(CONF_CLOUDHOOK_URL)) is None:
+            return
+        if any(
+            entry.data.get(CONF_CLOUDHOOK_URL) == url
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+        ):
+            return
+        self.hass.async_create_task(
+            _async_delete_cloudhook(self.hass, self._pending[CONF_WEBHOOK_ID]),
+            "sms_gateways drop unused cloudhook",
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -235,7 +294,10 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {**entry.data, **_clean(user_input)}
             if (account := await self._async_validate(data, errors)) is not None:
-                return self._async_update_entry(entry, cls, account, data)
+                unique_id = f"{cls.key}_{account.account_id}"
+                if (refusal := self._async_check_account(entry, cls, unique_id)) is not None:
+                    return refusal
+                return self._async_update_entry(entry, data, unique_id)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=_fields_schema(cls, secrets, {}, with_url=False),
@@ -251,21 +313,32 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
         cls = GATEWAYS[entry.data[CONF_PROVIDER]]
         errors: dict[str, str] = {}
         if user_input is not None:
-            # A secret left empty keeps its current value; an optional field left empty is cleared.
-            kept = {k: v for k, v in entry.data.items() if k in cls.secret_fields}
-            for name in cls.optional_fields:
-                if name not in cls.secret_fields:
-                    kept.pop(name, None)
-            base = {k: v for k, v in entry.data.items() if k not in cls.optional_fields}
-            data = {**base, **kept, **_clean(user_input)}
+            # A secret left empty keeps its stored value; any other field left empty is cleared
+            # (the URL then goes back to the provider's default).
+            kept = {
+                key: value
+                for key, value in entry.data.items()
+                if key in cls.secret_fields
+                or (key not in cls.fields and key != CONF_URL)  # provider, webhook id ...
+            }
+            data = {**kept, **_clean(user_input)}
             data.setdefault(CONF_URL, cls.default_url)
             if (account := await self._async_validate(data, errors)) is not None:
-                return self._async_update_entry(entry, cls, account, data)
-        schema = _fields_schema(cls, cls.fields, entry.data, with_url=True)
+                unique_id = f"{cls.key}_{account.account_id}"
+                if (refusal := self._async_check_account(entry, cls, unique_id)) is not None:
+                    return refusal
+                if cls.capabilities.webhook:
+                    # The URL again, for a user who changes the provider's dashboard too.
+                    self._pending, self._pending_unique_id = data, unique_id
+                    return await self.async_step_webhook()
+                return self._async_update_entry(entry, data, unique_id)
+        schema = _fields_schema(
+            cls, cls.fields, entry.data if user_input is None else user_input, with_url=True
+        )
         # Secrets may stay empty here: the stored ones are kept.
         schema = vol.Schema(
             {
-                (vol.Optional(key.schema) if key.schema in _SECRETS else key): value
+                (vol.Optional(key.schema) if key.schema in cls.secret_fields else key): value
                 for key, value in schema.schema.items()
             }
         )
@@ -276,21 +349,32 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={"provider": cls.name, "account": entry.title},
         )
 
+    def _async_check_account(
+        self, entry: ConfigEntry, cls: type[Gateway], unique_id: str
+    ) -> ConfigFlowResult | None:
+        """Refuse credentials of another account; None if they are this entry's."""
+        if unique_id == entry.unique_id:
+            return None
+        if not cls.account_from_secret:
+            return self.async_abort(reason="unique_id_mismatch")
+        # A new key for the same phone: the id moves with it, unless it is another entry's.
+        if self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id):
+            return self.async_abort(reason="already_configured")
+        return None
+
     def _async_update_entry(
-        self, entry: ConfigEntry, cls: type[Gateway], account: AccountInfo, data: dict[str, Any]
+        self, entry: ConfigEntry, data: dict[str, Any], unique_id: str
     ) -> ConfigFlowResult:
-        """Save new data for the same account and reload the entry."""
-        unique_id = f"{cls.key}_{account.account_id}"
-        if unique_id != entry.unique_id:
-            if not cls.account_from_secret:
-                return self.async_abort(reason="unique_id_mismatch")
-            # A new key for the same phone: the id moves with it, unless it is another entry's.
-            if self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id):
-                return self.async_abort(reason="already_configured")
-        # The update listener reloads a loaded entry; one that failed to set up has no listener.
+        """Save new data for the same account and reload the entry.
+
+        A loaded entry is reloaded by its update listener when something changed; an entry that
+        failed to set up has no listener, and one whose data did not change is not notified, so
+        those are reloaded here. (Not `async_update_reload_and_abort`: together with an update
+        listener it reloads twice, and Home Assistant refuses that pairing from 2026.12.)
+        """
         was_loaded = entry.state is ConfigEntryState.LOADED
-        self.hass.config_entries.async_update_entry(entry, data=data, unique_id=unique_id)
-        if not was_loaded:
+        changed = self.hass.config_entries.async_update_entry(entry, data=data, unique_id=unique_id)
+        if not (was_loaded and changed):
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_abort(
             reason="reconfigure_successful"

@@ -10,15 +10,25 @@ from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
     CONF_TOKEN,
+    CONF_URL,
     CONF_USERNAME,
     CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant
+from yarl import URL
 
-from .const import CONF_API_SECRET, CONF_PHONE_NUMBER, CONF_WEBHOOK_SECRET
+from .const import (
+    CONF_API_SECRET,
+    CONF_APP_ID,
+    CONF_PHONE_NUMBER,
+    CONF_WEBHOOK_SECRET,
+    SUBENTRY_RECIPIENT,
+)
 from .data import SmsGatewaysConfigEntry
 from .gateways.numbers import mask
+from .webhook import CONF_CLOUDHOOK_URL
 
+# Secrets, and whatever names the account (the title and unique id are made from it).
 TO_REDACT = {
     CONF_PASSWORD,
     CONF_API_KEY,
@@ -26,23 +36,37 @@ TO_REDACT = {
     CONF_TOKEN,
     CONF_WEBHOOK_ID,
     CONF_WEBHOOK_SECRET,
+    # Anyone holding a cloudhook URL can push to the entry.
+    CONF_CLOUDHOOK_URL,
     CONF_USERNAME,
-    "webhook_url",
+    CONF_APP_ID,
     "unique_id",
     "title",
     "account_id",
 }
 
 
+def _safe_url(url: str) -> str:
+    """Host and path of an API root: no user info, query or fragment (a proxy may carry a key)."""
+    parsed = URL(url)
+    if parsed.user or parsed.password or parsed.query_string or parsed.fragment:
+        parsed = parsed.with_user(None).with_query(None).with_fragment(None)
+    return str(parsed)
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SmsGatewaysConfigEntry
 ) -> dict[str, Any]:
     """Provider, capabilities, options, coordinator states and counts; no secret."""
-    data = entry.runtime_data
+    runtime = entry.runtime_data
+    gateway = runtime.gateway
+    data = dict(entry.data)
+    if CONF_URL in data:
+        data[CONF_URL] = _safe_url(str(data[CONF_URL]))
     coordinators: dict[str, Any] = {}
     for name, coordinator in (
-        ("balance", data.balance_coordinator),
-        ("inbox", data.inbox_coordinator),
+        ("balance", runtime.balance_coordinator),
+        ("inbox", runtime.inbox_coordinator),
     ):
         if coordinator is None:
             continue
@@ -53,27 +77,44 @@ async def async_get_config_entry_diagnostics(
             if coordinator.last_exception
             else None,
         }
-    last = data.tracker.last
+    balance = runtime.balance_coordinator.data if runtime.balance_coordinator else None
+    last = runtime.tracker.last
     return {
-        "entry": async_redact_data(
-            {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
-            TO_REDACT,
-        ),
+        "entry": {
+            "version": f"{entry.version}.{entry.minor_version}",
+            "state": entry.state.value,
+            "uses_default_url": gateway.url == gateway.default_url.rstrip("/"),
+            **async_redact_data(
+                {"title": entry.title, "data": data, "options": dict(entry.options)},
+                TO_REDACT,
+            ),
+        },
         "provider": {
-            "key": data.gateway.key,
-            "name": data.gateway.name,
-            "url": data.gateway.url,
-            "capabilities": asdict(data.gateway.capabilities),
+            "key": gateway.key,
+            "name": gateway.name,
+            "url": _safe_url(gateway.url),
+            "capabilities": asdict(gateway.capabilities),
+        },
+        "account": {
+            "balance": asdict(balance) if balance is not None else None,
         },
         "recipients": [
             {"name": "**REDACTED**", "phone_number": mask(sub.data.get(CONF_PHONE_NUMBER, ""))}
             for sub in entry.subentries.values()
+            if sub.subentry_type == SUBENTRY_RECIPIENT
         ],
         "coordinators": coordinators,
         "delivery": {
             "last_status": last.status.value if last else None,
-            "pending_reports": len(data.tracker.pending),
+            "last_recipient": mask(last.recipient) if last and last.recipient else None,
+            "pending_reports": len(runtime.tracker.pending),
         },
-        "inbox": data.inbox.diagnostics() if data.inbox is not None else None,
-        "webhook": {"registered": data.webhook_url is not None},
+        "inbox": runtime.inbox.diagnostics() if runtime.inbox is not None else None,
+        "webhook": {
+            # Whether the provider has an address to push to (external URL or cloudhook).
+            "url_known": runtime.webhook_url is not None,
+            "cloudhook": CONF_CLOUDHOOK_URL in entry.data,
+        }
+        if gateway.capabilities.webhook
+        else None,
     }

@@ -46,7 +46,8 @@ async def async_setup_webhook(hass: HomeAssistant, entry: SmsGatewaysConfigEntry
         if url is None:
             try:
                 url = await cloud.async_create_cloudhook(hass, webhook_id)
-            except cloud.CloudNotAvailable:
+            except (cloud.CloudNotAvailable, ValueError):
+                # ValueError: the cloud already holds a hook for this id (made by the flow).
                 url = None
             else:
                 hass.config_entries.async_update_entry(
