@@ -39,6 +39,7 @@ from custom_components.sms_gateways.gateways.errors import (
 )
 from tests.fakes.base import Fault
 from tests.fakes.duanxintong import DuanxintongFake
+from tests.gateways.faults import TRANSPORT_FAULTS
 
 PASSWORD = "s3cret-密码"
 MOBILE = "13798361236"
@@ -519,13 +520,7 @@ PATHS = (
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize(
     ("fault", "error"),
-    [
-        (Fault.HTTP_500, TemporaryError),
-        (Fault.HANG, TemporaryError),
-        (Fault.DROP, TemporaryError),
-        (Fault.MALFORMED, ProtocolError),
-        (Fault.AUTH, AuthError),
-    ],
+    TRANSPORT_FAULTS,
 )
 async def test_transport_failures(
     setup: Setup, path: str, fault: Fault, error: type[Exception]

@@ -23,6 +23,7 @@ from custom_components.sms_gateways.gateways.errors import (
 )
 from tests.fakes.base import Fault
 from tests.fakes.enviosms import EnvioSmsFake
+from tests.gateways.faults import TRANSPORT_FAULTS
 
 NUMBER = "+52 55 1234 5678"
 
@@ -179,13 +180,7 @@ async def test_send_with_rejected_credentials_raises(
 
 @pytest.mark.parametrize(
     ("fault", "error"),
-    [
-        (Fault.HTTP_500, TemporaryError),
-        (Fault.HANG, TemporaryError),
-        (Fault.DROP, TemporaryError),
-        (Fault.MALFORMED, ProtocolError),
-        (Fault.AUTH, AuthError),
-    ],
+    TRANSPORT_FAULTS,
 )
 async def test_faults(
     env: tuple[EnvioSmsFake, EnvioSmsGateway], fault: Fault, error: type[GatewayError]

@@ -26,6 +26,7 @@ from custom_components.sms_gateways.gateways.errors import (
 from custom_components.sms_gateways.gateways.itniotech import ItniotechGateway
 from tests.fakes.base import Fault
 from tests.fakes.itniotech import ItniotechFake, inbound_push_body, report_push_body
+from tests.gateways.faults import TRANSPORT_FAULTS
 
 
 @pytest.fixture
@@ -154,13 +155,7 @@ async def test_every_status_code(
 
 @pytest.mark.parametrize(
     ("fault", "error"),
-    [
-        (Fault.HTTP_500, TemporaryError),
-        (Fault.HANG, TemporaryError),
-        (Fault.DROP, TemporaryError),
-        (Fault.MALFORMED, ProtocolError),
-        (Fault.AUTH, AuthError),
-    ],
+    TRANSPORT_FAULTS,
 )
 async def test_faults(
     itn: tuple[ItniotechFake, ItniotechGateway], fault: Fault, error: type[GatewayError]
