@@ -208,7 +208,7 @@ async def test_partial_refusal(hass: HomeAssistant, gateways: FakeGateways) -> N
     response = await send_sms(hass, entry.entry_id, recipients=NUMBERS["itniotech"], message="hi")
     assert response["accepted"] == ["+918563214123"]
     assert response["rejected"] == [
-        {"number": "+918563214124", "reason": "Not accepted by Itniotech"}
+        {"number": "+918563214124", "reason": "not accepted by Itniotech"}
     ]
     # Without a response the caller still learns which number failed.
     with pytest.raises(HomeAssistantError, match="918563214124"):

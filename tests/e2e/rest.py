@@ -35,6 +35,8 @@ class HomeAssistantApi:
         self.session = session
         self.base = base.rstrip("/")
         self.token: str | None = None
+        # provider -> the webhook URL its config flow showed.
+        self.webhook_urls: dict[str, str] = {}
 
     async def wait_until_up(self, seconds: float = 120) -> None:
         """Poll until the HTTP server answers."""
@@ -129,10 +131,30 @@ class HomeAssistantApi:
         result = await self.request("POST", path, {"next_step_id": provider})
         result = await self.request("POST", path, {**CREDENTIALS[provider], "url": url})
         if result.get("step_id") == "webhook":
+            # Shown with the machine's address: keep only the path, on this client's base.
+            shown = result["description_placeholders"]["webhook_url"]
+            self.webhook_urls[provider] = f"{self.base}/api/{shown.split('/api/', 1)[1]}"
             result = await self.request("POST", path, {})
         if result.get("type") != "create_entry":
             raise RuntimeError(f"{provider}: the flow ended with {result}")
         return dict(result["result"])
+
+    async def set_options(self, entry_id: str, options: dict[str, Any]) -> None:
+        """Run the entry's options flow with `options`."""
+        flow = await self.request(
+            "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
+        )
+        await self.request(
+            "POST", f"/api/config/config_entries/options/flow/{flow['flow_id']}", options
+        )
+
+    async def fired_messages(self, entry_id: str) -> int | None:
+        """Inbound messages the entry fired since Home Assistant started (None: not loaded yet)."""
+        try:
+            data = await self.request("GET", f"/api/diagnostics/config_entry/{entry_id}")
+        except RuntimeError:
+            return None
+        return int(data["data"]["inbox"]["fired_messages"])
 
     async def states(self) -> dict[str, dict[str, Any]]:
         """Every state by entity id."""

@@ -9,6 +9,7 @@ delivery report, set the balance and switch faults on and off. `/_sim/…` answe
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import time
 from typing import Any
@@ -23,6 +24,7 @@ from tests.fakes.itniotech import ItniotechFake, inbound_push_body, report_push_
 from tests.fakes.smsmobileapi import SmsMobileApiFake, legacy_push_body, signature_headers
 
 PUSH_TIMEOUT = aiohttp.ClientTimeout(total=10)
+_PUSH_IDS = itertools.count(int(time.time()))
 
 
 def make_fakes() -> dict[str, FakeProvider]:
@@ -105,7 +107,8 @@ async def _inbound(request: web.Request) -> web.Response:
         body = legacy_push_body(sender, text)
         headers = signature_headers(body, fake.webhook_secret, int(time.time()))
     elif provider == "itniotech":
-        body = inbound_push_body(sender.lstrip("+"), text, str(int(time.time() * 1000)))
+        # A fresh MO id per push (a clock value could repeat within a millisecond).
+        body = inbound_push_body(sender.lstrip("+"), text, f"sim{next(_PUSH_IDS)}")
         headers = {}
     else:
         raise web.HTTPBadRequest(text=f"{provider} does not push")

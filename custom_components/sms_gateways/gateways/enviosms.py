@@ -1,22 +1,27 @@
 """EnvioSMS (Go4IT, Mexico): credentials in the URL path, one number a request.
 
-The flow is auth → token (`GET /auth/{user}/{password}`), token → API key and secret plus the
-account's balance (`GET /user/{token}`), then `POST /sms/{apikey}/{apisecret}` once per number.
-Answers are JSON, except the send answer which the document shows as a JavaScript literal with
-`codigo` where the output table says `code`: both are accepted.
+The flow is user and password → token (`GET /auth/{user}/{password}`), token → API key and secret
+plus the account's balance (`GET /user/{token}`), then `POST /sms/{apikey}/{apisecret}` once per
+number. The token and the keys are kept for the life of the client and fetched again when the
+provider stops accepting them. Answers are JSON, except the send answer, which the document shows as
+a JavaScript literal with `codigo` where its output table says `code`: both are accepted.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+import math
 from typing import Any, ClassVar, NoReturn
 from urllib.parse import quote
 import uuid
 from zoneinfo import ZoneInfo
 
+import aiohttp
+
 from . import jsonish, numbers
 from .base import (
+    DEFAULT_TIMEOUT,
     AccountInfo,
     Balance,
     Capabilities,
@@ -25,91 +30,150 @@ from .base import (
     RecipientResult,
     SendOptions,
 )
-from .errors import AuthError, GatewayError, ProtocolError, RefusedError, TemporaryError
+from .errors import (
+    AuthError,
+    GatewayError,
+    InvalidNumberError,
+    ProtocolError,
+    RefusedError,
+    TemporaryError,
+)
 
-# Assumption: `fechaHoraEnvio` is "YYYY-MM-DD HH:MM:SS" in Mexico City time, the provider's own.
+# Assumption: `fechaHoraEnvio` is "YYYY-MM-DD HH:MM:SS" in Mexico City time, the provider's own;
+# the document only says "Datetime".
 MEXICO_CITY = ZoneInfo("America/Mexico_City")
+SEND_AT_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Assumption: the account's credit is in Mexican pesos; the API gives no unit.
+CURRENCY = "MXN"
 SUCCESS_CODES = frozenset({1000, 1001, 1002, 1003})
 
-# Documented JSON codes: code -> (error class, reason).
+# The document's JSON codes: code -> (error class, what it means, in English). The provider's own
+# `mensaje` (Spanish) is preferred as the reason when the answer has one.
 _CODES: dict[int, tuple[type[GatewayError], str]] = {
-    4000: (RefusedError, "Error desconocido"),
-    4001: (RefusedError, "La longitud del parámetro es incorrecta"),
-    4002: (AuthError, "Credenciales inválidas"),
-    4004: (RefusedError, "Permisos insuficientes"),
-    4005: (RefusedError, "Recursos insuficientes"),
-    4007: (RefusedError, "Nivel insuficiente"),
-    4010: (RefusedError, "El número de teléfono no es válido"),
-    4011: (ProtocolError, "No se recibió JSON del mensaje"),
-    4012: (TemporaryError, "Servidor saturado (falta de puertos)"),
-    4021: (RefusedError, "El mensaje contiene palabras bloqueadas"),
-    4022: (RefusedError, "El mensaje contiene URLs no autorizadas"),
-    4023: (RefusedError, "Los mensajes flash no admiten ligas ni algunos caracteres especiales"),
+    4000: (RefusedError, "Unknown error"),
+    # Text and number are checked before sending, so a length complaint is about this content.
+    4001: (RefusedError, "A parameter has the wrong length"),
+    4002: (AuthError, "Invalid credentials"),
+    4004: (RefusedError, "Insufficient permissions"),
+    4005: (RefusedError, "Insufficient resources (balance)"),
+    4007: (RefusedError, "The account's level does not allow this"),
+    4010: (RefusedError, "The phone number is not valid"),
+    # We always send JSON: not receiving it means the request was mangled on the way.
+    4011: (ProtocolError, "No message JSON was received"),
+    4012: (TemporaryError, "The server is saturated (no free ports)"),
+    4021: (RefusedError, "The message contains a blocked word"),
+    4022: (RefusedError, "The message contains a URL that is not authorised"),
+    4023: (RefusedError, "Flash messages cannot contain links or some special characters"),
 }
-# Documented HTTP statuses.
+# The document's HTTP statuses (400 is judged by its body, below).
 _HTTP: dict[int, tuple[type[GatewayError], str]] = {
-    401: (AuthError, "No autorizado"),
-    402: (RefusedError, "Saldo insuficiente"),
-    404: (ProtocolError, "Recurso no encontrado (revise la URL)"),
+    401: (AuthError, "Unauthorised (wrong API key or secret, or insufficient permissions)"),
+    402: (RefusedError, "Insufficient balance"),
+    404: (ProtocolError, "Resource not found (check the API URL)"),
 }
+_BAD_REQUEST = "Malformed request or unknown error"
 
 
 def _seg(value: str) -> str:
-    """A path segment: credentials may hold `/` or `?`, so nothing is left unquoted."""
+    """One path segment: credentials may hold `/`, `?` or `#`, so nothing is left unquoted."""
     return quote(value, safe="")
 
 
 def parse_answer(answer: HttpAnswer) -> dict[str, Any]:
-    """The JSON (or JavaScript literal) body, with errors raised for documented failures."""
-    body: Any = None
-    try:
-        body = jsonish.loads(answer.body)
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        body = None
-    code = _code(body) if body is not None else None
-    reason = body.get("mensaje") if body is not None else None
-    reason = reason if isinstance(reason, str) and reason else None
-    if code is not None and code in _CODES and code not in SUCCESS_CODES:
-        cls, default = _CODES[code]
-        _raise(cls, str(code), reason or default)
+    """The answer's JSON (or JavaScript literal) object; documented failures raise.
+
+    A JSON code in the body is more precise than the HTTP status, so it is looked at first.
+    """
+    body = _object(answer.body)
+    code = _code(body)
+    reason = _text(body.get("mensaje")) if body is not None else None
+    if code is not None and code in _CODES:
+        cls, meaning = _CODES[code]
+        _raise(cls, str(code), reason or meaning)
     if answer.status in _HTTP:
-        cls, default = _HTTP[answer.status]
-        _raise(cls, str(answer.status), reason or default)
-    if answer.status >= 400:
-        _raise(ProtocolError if body is None else RefusedError, str(answer.status), reason)
+        cls, meaning = _HTTP[answer.status]
+        _raise(cls, str(answer.status), reason or meaning)
+    if answer.status == 400:
+        # An answer the provider explains is a refusal; a bare 400 means our request was wrong.
+        explained = reason is not None or code is not None
+        _raise(
+            RefusedError if explained else ProtocolError,
+            str(code if code is not None else 400),
+            reason or _BAD_REQUEST,
+        )
+    if not 200 <= answer.status < 300:
+        _raise(ProtocolError, str(answer.status), f"Unexpected HTTP status {answer.status}")
     if body is None:
-        raise ProtocolError("EnvioSMS answered with something that is not JSON")
-    if body.get("status") is not True:
-        _raise(RefusedError, None if code is None else str(code), reason or "Operación rechazada")
-    result: dict[str, Any] = body
-    return result
+        raise ProtocolError("EnvioSMS answered with something that is not a JSON object")
+    status = _flag(body.get("status"))
+    if status is False:
+        _raise(RefusedError, None if code is None else str(code), reason or "Operation refused")
+    if status is None and code not in SUCCESS_CODES:
+        raise ProtocolError("EnvioSMS answered without a status")
+    return body
 
 
-def _code(body: Mapping[str, Any]) -> int | None:
-    value = body.get("code", body.get("codigo"))
-    if isinstance(value, bool):
+def _object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        value = jsonish.loads(raw)
+    except ValueError:  # UnicodeDecodeError included
         return None
-    if isinstance(value, int):
+    return value if isinstance(value, dict) else None
+
+
+def _code(body: Mapping[str, Any] | None) -> int | None:
+    if body is None:
+        return None
+    value = body.get("code")
+    if value is None:
+        value = body.get("codigo")
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str) and value.strip().isdecimal():
+        try:
+            return int(value)
+        except ValueError:  # more digits than Python converts
+            return None
     return None
 
 
-def _raise(cls: type[GatewayError], code: str | None, reason: str | None) -> NoReturn:
-    text = reason or "Error"
-    raise cls(f"EnvioSMS: {text}" + (f" ({code})" if code else ""), code=code, reason=text)
+def _flag(value: Any) -> bool | None:
+    """`status` as a boolean; JavaScript back ends also write it as 1/0 or a string."""
+    if isinstance(value, bool):
+        return value
+    if value in (1, "1", "true", "True"):
+        return True
+    if value in (0, "0", "false", "False"):
+        return False
+    return None
 
 
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ProtocolError("EnvioSMS gave no balance")
-    try:
-        return float(value)
-    except ValueError:
-        raise ProtocolError("EnvioSMS gave no balance") from None
+def _text(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _raise(cls: type[GatewayError], code: str | None, reason: str) -> NoReturn:
+    raise cls(f"EnvioSMS: {reason}" + (f" (code {code})" if code else ""), code=code, reason=reason)
+
+
+def parse_balance(record: Mapping[str, Any]) -> Balance:
+    """The user record's `balance` (a number, or a numeric string) in pesos."""
+    value = record.get("balance")
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except (ValueError, OverflowError):
+            pass
+        else:
+            if math.isfinite(number):
+                return Balance(number, CURRENCY)
+    raise ProtocolError("EnvioSMS gave no balance")
+
+
+def _key(value: Any) -> str | None:
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+        return str(value)
+    return None
 
 
 class EnvioSmsGateway(Gateway):
@@ -125,8 +189,7 @@ class EnvioSmsGateway(Gateway):
         max_recipients_per_request=1,
         max_concurrent_requests=5,
         balance=True,
-        # Assumption: the account's credit is in Mexican pesos; the API gives no unit.
-        balance_unit="MXN",
+        balance_unit=CURRENCY,
         schedule=True,
         flash=True,
         unicode=True,
@@ -135,41 +198,59 @@ class EnvioSmsGateway(Gateway):
     fields: ClassVar[tuple[str, ...]] = ("username", "password")
     secret_fields: ClassVar[tuple[str, ...]] = ("password",)
 
-    _keys: tuple[str, str] | None = None
-    _login_lock: asyncio.Lock | None = None
-
-    async def _login(self) -> dict[str, Any]:
-        """Token, then the user record (API key and secret, balance)."""
-        user, password = self._credentials["username"], self._credentials["password"]
-        auth = parse_answer(await self._request("GET", f"/auth/{_seg(user)}/{_seg(password)}"))
-        token = auth.get("token")
-        if not isinstance(token, str) or not token:
-            raise ProtocolError("EnvioSMS gave no token")
-        record = parse_answer(await self._request("GET", f"/user/{_seg(token)}"))
-        apik, apis = record.get("apik"), record.get("apis")
-        if not isinstance(apik, str) or not isinstance(apis, str) or not apik or not apis:
-            raise ProtocolError("EnvioSMS gave no API key")
-        self._keys = (apik, apis)
-        return record
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        credentials: Mapping[str, Any],
+        *,
+        url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        default_region: str | None = None,
+    ) -> None:
+        """Start signed out; the first call signs in."""
+        super().__init__(
+            session, credentials, url=url, timeout=timeout, default_region=default_region
+        )
+        self._token: str | None = None
+        self._keys: tuple[str, str] | None = None
+        # Sends run concurrently: one of them signs in, the others wait for its keys.
+        self._sign_in_lock = asyncio.Lock()
 
     async def async_validate(self) -> AccountInfo:
-        """Sign in; the account name is the provider's `usuario`."""
-        record = await self._login()
-        name = record.get("usuario")
+        """Sign in afresh; the account name is the provider's `usuario`."""
+        record = await self._sign_in()
+        username = str(self._credentials["username"])
         return AccountInfo(
-            account_id=self._credentials["username"],
-            name=name if isinstance(name, str) and name else self._credentials["username"],
-            balance=Balance(_number(record.get("balance")), "MXN"),
+            account_id=username,
+            name=_text(record.get("usuario")) or username,
+            balance=parse_balance(record),
         )
 
     async def async_balance(self) -> Balance:
-        """The user record's `balance` (a fresh sign-in: the token may have expired)."""
-        record = await self._login()
-        return Balance(_number(record.get("balance")), "MXN")
+        """The user record's `balance`, with the kept token (signing in again if it expired)."""
+        if self._token is not None:
+            try:
+                return parse_balance(await self._user(self._token))
+            except AuthError:
+                pass  # The token expired: one fresh sign-in below.
+        return parse_balance(await self._sign_in())
 
     def format_number(self, number: str) -> str:
         """A 10-digit Mexican number."""
-        return numbers.national_in(number, "MX", self.default_region)
+        written = number.strip()
+        if written.startswith(("+", "00")):
+            digits = "".join(c for c in written if c.isdigit()).removeprefix("00")
+            # Assumption: "+52 1 …" is the mobile prefix Mexico abolished in 2019, still common in
+            # address books; the provider wants the 10-digit number without it.
+            if digits.startswith("521") and len(digits) == 13:
+                number = "+52" + digits[3:]
+        national = numbers.national_in(number, "MX", self.default_region)
+        if len(national) != 10:
+            # libphonenumber also calls 7- and 8-digit local numbers possible; the API takes 10.
+            raise InvalidNumberError(
+                f"{number!r} is not a 10-digit Mexican number", {"number": str(number)}
+            )
+        return national
 
     async def _async_send_batch(
         self, numbers_: Sequence[str], text: str, options: SendOptions
@@ -178,32 +259,53 @@ class EnvioSmsGateway(Gateway):
         body: dict[str, Any] = {"to": number, "text": text}
         if options.send_at is not None:
             body["fechaHoraEnvio"] = options.send_at.astimezone(MEXICO_CITY).strftime(
-                "%Y-%m-%d %H:%M:%S"
+                SEND_AT_FORMAT
             )
         if options.unicode is not None:
             body["conAcento"] = options.unicode
         if options.flash:
             body["flash"] = True
+        keys = await self._send_keys(stale=None)
         try:
-            await self._post(body)
+            await self._post(keys, body)
         except AuthError:
-            # 401/4002 means nothing was sent: sign in again once (keys may have been
-            # regenerated), then send; a second refusal is final. Refusals of the content or
-            # number reach `async_send`, which reports them for this recipient.
-            self._keys = None
-            await self._post(body)
-        # The provider returns no message id; a local one lets reports and sensors refer to it.
+            # 401/4002 means the message was not taken, so sending again cannot duplicate it.
+            # The keys may have been regenerated in the dashboard: fetch them once more, and let
+            # a second refusal stand. Nothing else is retried (a time-out may have delivered it).
+            await self._post(await self._send_keys(stale=keys), body)
+        # The provider returns no message id; a local one lets the delivery sensor refer to it.
         return [RecipientResult(number, True, message_id=f"enviosms:{uuid.uuid4().hex}")]
 
-    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
-        # Sends run concurrently: the first one signs in, the others wait for its keys.
-        if self._login_lock is None:
-            self._login_lock = asyncio.Lock()
-        async with self._login_lock:
-            if self._keys is None:
-                await self._login()
-        assert self._keys is not None
-        apik, apis = self._keys
+    async def _send_keys(self, *, stale: tuple[str, str] | None) -> tuple[str, str]:
+        """The kept API key and secret, signing in when there are none or they are `stale`."""
+        async with self._sign_in_lock:
+            # Several sends refused with the same old keys sign in once between them.
+            if self._keys is None or self._keys == stale:
+                await self._sign_in()
+            assert self._keys is not None  # _sign_in sets them or raises; nothing unsets them
+            return self._keys
+
+    async def _post(self, keys: tuple[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        apik, apis = keys
         return parse_answer(
             await self._request("POST", f"/sms/{_seg(apik)}/{_seg(apis)}", json=body)
         )
+
+    async def _sign_in(self) -> dict[str, Any]:
+        """A new token, then the user record (keeping its API key and secret)."""
+        user, password = str(self._credentials["username"]), str(self._credentials["password"])
+        auth = parse_answer(await self._request("GET", f"/auth/{_seg(user)}/{_seg(password)}"))
+        token = _key(auth.get("token"))
+        if token is None:
+            raise ProtocolError("EnvioSMS gave no token")
+        self._token = token
+        return await self._user(token)
+
+    async def _user(self, token: str) -> dict[str, Any]:
+        """The user record (name, keys, balance, price); keeps the keys."""
+        record = parse_answer(await self._request("GET", f"/user/{_seg(token)}"))
+        apik, apis = _key(record.get("apik")), _key(record.get("apis"))
+        if apik is None or apis is None:
+            raise ProtocolError("EnvioSMS gave no API key")
+        self._keys = (apik, apis)
+        return record

@@ -3,16 +3,21 @@
 Sends take up to 1000 numbers a POST; reports are fetched by message id (200 a call); inbound
 messages are paged from `/recordMo`; the provider can also push both to our webhook (unsigned: the
 webhook id is the only secret).
+
+Beyond the (Chinese) send document, the field names, time formats and the status table come from the
+provider's public pages and those of its white-label twin (Onbuka), which runs the same API.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 import hashlib
+import math
+import re
+import secrets
 import time
 from typing import Any, ClassVar, NoReturn
-import uuid
 
 from . import jsonish, numbers
 from .base import (
@@ -41,150 +46,316 @@ from .errors import (
 MAX_SENDER_ID = 32
 REPORT_IDS_PER_CALL = 200
 MO_PAGE_SIZE = 100
+# A poll reads at most this many pages (2000 messages); the next poll overlaps and goes on.
 MO_MAX_PAGES = 20
-# Assumption: `/recordMo` times and report `receiveTime` strings are "yyyy-MM-dd HH:mm:ss" in UTC.
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 FIRST_POLL_WINDOW = timedelta(minutes=10)
+# Assumption: `/recordMo` answers at most a month a query (the twin documents "a month").
+MO_MAX_WINDOW = timedelta(days=30)
+# Assumption: times written without a zone (the inbound push's `reply_time`, "2022-11-09 11:00:00")
+# are China Standard Time: every zoned time the provider documents carries +08:00. Queries are sent
+# in that zone too, as the documents write them ("2022-08-01T00:00:00+08:00").
+PROVIDER_TZ = timezone(timedelta(hours=8))
+NOT_ACCEPTED = "not accepted by Itniotech"
+_WALL_CLOCK = "%Y-%m-%d %H:%M:%S"
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+_PHONE = re.compile(r"\+?[0-9]{6,15}")
+_MAX_REASON = 200
 
-# Status codes of the document and the provider's public table: code -> (class, reason).
+# The provider's status table (itniotech.com/api/sms/statusCode), -1 to -32: code -> (class, text).
+# Codes the table does not list are refusals carrying the provider's own reason.
 _STATUS: dict[int, tuple[type[GatewayError], str]] = {
     -1: (AuthError, "Authentication error"),
-    # Assumption: an IP restriction is refused, not an authentication failure (the key is right).
-    -2: (RefusedError, "IP access restricted"),
-    -3: (RefusedError, "The message contains sensitive words"),
-    -4: (RefusedError, "The message is empty"),
-    -5: (RefusedError, "The message is too long"),
-    -6: (RefusedError, "Not a template message"),
-    -7: (RefusedError, "Too many numbers"),
-    -8: (RefusedError, "No number"),
-    -9: (RefusedError, "Abnormal number"),
-    -10: (RefusedError, "Insufficient balance"),
-    -13: (RefusedError, "The user is locked"),
-    -15: (TemporaryError, "Queried too often"),
-    -16: (ProtocolError, "Timestamp out of range: the clock of this machine is off"),
-    -18: (TemporaryError, "Port program error"),
-    -19: (RefusedError, "Ask your account manager to bind a channel"),
-    -27: (RefusedError, "Sending limit reached"),
-    -28: (RefusedError, "Sending limit reached"),
-    -31: (RefusedError, "IP not whitelisted"),
+    # Assumption: an IP restriction is a refusal, not rejected credentials (the key is right; a new
+    # one would not help, so no reauthentication).
+    -2: (RefusedError, "Restricted IP access"),
+    -3: (RefusedError, "Sensitive characters in SMS content"),
+    -4: (RefusedError, "SMS content is empty"),
+    -5: (RefusedError, "The SMS content is too long"),
+    -6: (RefusedError, "SMS that is not a template"),
+    -7: (RefusedError, "Phone number exceeds limit"),
+    -8: (RefusedError, "The phone number is empty"),
+    -9: (RefusedError, "Abnormal phone number"),
+    -10: (RefusedError, "The customer's balance is insufficient"),
+    # Only our own query times can be malformed: a mismatch with the provider, not a refusal.
+    -11: (ProtocolError, "Incorrect time format"),
+    -12: (RefusedError, "Platform reason, SMS submit fail, please contact the administrator"),
+    -13: (RefusedError, "User locked"),
+    -14: (RefusedError, "Field is empty or query ID is abnormal"),
+    -15: (TemporaryError, "Frequent query"),
+    # The signature's timestamp is outside the provider's window: the clock here is wrong.
+    -16: (ProtocolError, "Timestamp expires"),
+    -17: (RefusedError, "SMS template is empty"),
+    -18: (TemporaryError, "Port program unusual"),
+    -19: (RefusedError, "Contact your account manager to bind a channel"),
+    -20: (RefusedError, "Data existing"),
+    -21: (RefusedError, "Data validation exception"),
+    -22: (RefusedError, "Parameter exception"),
+    -23: (RefusedError, "Data caps"),
+    -24: (RefusedError, "Data unexisting"),
+    -25: (RefusedError, "Out of time range"),
+    -26: (RefusedError, "Getting fee fail"),
+    -27: (RefusedError, "Period total send limit"),
+    -28: (RefusedError, "Period phone send limit"),
+    -29: (RefusedError, "WorkSpace is disabled"),
+    # A disabled key, or one without access to the app id, is a credential the user must replace.
+    -30: (AuthError, "API Key is disabled"),
+    -31: (RefusedError, "IP is not in the whitelist"),
+    -32: (AuthError, "API Key does not have permission to access the current application"),
 }
+_CLOCK_HINT = "the clock of this machine is off"
 _REPORT_STATUS = {0: DeliveryStatus.DELIVERED, -1: DeliveryStatus.PENDING, 1: DeliveryStatus.FAILED}
 
 
+# -- answers ---------------------------------------------------------------------------------
+
+
 def _int(value: Any) -> int | None:
+    """An integer sent as a number or a string ("0", "-16"); None for anything else."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         return int(value.strip())
     return None
 
 
-def _raise(cls: type[GatewayError], code: str | None, reason: str) -> NoReturn:
-    raise cls(f"Itniotech: {reason}" + (f" ({code})" if code else ""), code=code, reason=reason)
+def _raise(code: int, reason: str | None) -> NoReturn:
+    cls, default = _STATUS.get(code, (RefusedError, "Refused"))
+    text = (reason or "").strip()[:_MAX_REASON] or default
+    if code == -16:
+        text = f"{text}: {_CLOCK_HINT}"
+    raise cls(f"Itniotech: {text} ({code})", code=str(code), reason=text)
 
 
 def parse_answer(answer: HttpAnswer) -> dict[str, Any]:
-    """The JSON body of a successful call; documented status codes raise."""
+    """The body of a successful call; any other status raises the error its code means.
+
+    `status` comes as a string ("0") in the documents and as a number from some servers.
+    """
     try:
         body = jsonish.loads(answer.body)
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:  # UnicodeDecodeError included
         body = None
     if not isinstance(body, dict):
         if answer.status in (401, 403):
-            _raise(AuthError, str(answer.status), "Authentication error")
-        raise ProtocolError(f"Itniotech answered HTTP {answer.status} with no JSON")
+            raise AuthError(f"Itniotech rejected the credentials (HTTP {answer.status})")
+        raise ProtocolError(f"Itniotech answered HTTP {answer.status} with no JSON object")
     status = _int(body.get("status"))
-    reason = body.get("reason") if isinstance(body.get("reason"), str) else None
     if status is None:
+        if answer.status in (401, 403):
+            raise AuthError(f"Itniotech rejected the credentials (HTTP {answer.status})")
         raise ProtocolError("Itniotech answered without a status")
-    if status == 0:
-        return body
-    cls, default = _STATUS.get(status, (RefusedError, "Refused"))
-    _raise(cls, str(status), reason or default)
+    if status != 0:
+        reason = body.get("reason")
+        _raise(status, reason if isinstance(reason, str) else None)
+    return body
 
 
-def _time(value: Any) -> datetime | None:
-    """A provider time: "yyyy-MM-dd HH:mm:ss" (UTC), or unix seconds / milliseconds."""
-    number = _int(value) if not isinstance(value, float) else int(value)
-    if number is not None:
-        seconds = number / 1000 if number > 10**11 else number
-        try:
-            return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str):
-        try:
-            return datetime.strptime(value.strip(), TIME_FORMAT).replace(tzinfo=UTC)
-        except ValueError:
-            return None
-    return None
+def parse_balance(body: Mapping[str, Any]) -> Balance:
+    """`{"balance": "99.990000", "gift": "50.00000", "credit": "0"}`: the paid balance."""
+    value = body.get("balance")
+    try:
+        amount = float(value) if isinstance(value, (int, float, str)) else math.nan
+    except ValueError:
+        amount = math.nan
+    if isinstance(value, bool) or not math.isfinite(amount):
+        raise ProtocolError("Itniotech gave no balance")
+    # Assumption: the API gives no currency; Itniotech bills in US dollars. Gift credit is left out.
+    return Balance(amount, "USD")
 
 
 def _text(item: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of `keys` holding a non-empty string or integer, as a string."""
     for key in keys:
         value = item.get(key)
-        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-            return str(value).strip()
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            continue
+        if text := str(value).strip():
+            return text
     return None
 
 
+def _digits(number: str) -> str:
+    return "".join(c for c in number if c.isdigit())
+
+
+def _international(number: str) -> str:
+    """Assumption: a number of digits only is international without its `+` (as numbers are sent)."""
+    return f"+{number.lstrip('+')}" if _PHONE.fullmatch(number) else number
+
+
+def parse_send(
+    body: Mapping[str, Any], numbers_: Sequence[str], order_ids: Mapping[str, str]
+) -> list[RecipientResult]:
+    """One result per number: `array` lists only the numbers the provider accepted.
+
+    Each entry is matched by the `orderId` we gave its number, else by its `number`.
+    """
+    by_digits = {_digits(n): n for n in numbers_}
+    accepted: dict[str, str | None] = {}
+    items = body.get("array")
+    if isinstance(items, list):
+        for item in items:
+            if not isinstance(item, dict) or (msg_id := _text(item, "msgId", "msgid")) is None:
+                continue
+            order = _text(item, "orderId")
+            number = order_ids.get(order) if order is not None else None
+            if number is None and (echoed := _text(item, "number", "mobile")) is not None:
+                number = by_digits.get(_digits(echoed))
+            if number is not None:
+                accepted[number] = msg_id
+    elif items is None and _int(body.get("success")) in (0, len(numbers_)):
+        # No list, but the count tells: all sent (without ids to track) or none.
+        if _int(body.get("success")):
+            accepted = dict.fromkeys(numbers_)
+    else:
+        raise ProtocolError("Itniotech did not say which numbers it accepted")
+    return [
+        RecipientResult(n, True, message_id=accepted[n])
+        if n in accepted
+        else RecipientResult(n, False, reason=NOT_ACCEPTED)
+        for n in numbers_
+    ]
+
+
+def _when(value: Any) -> tuple[datetime, str] | None:
+    """A provider time, aware, and its wall-clock form as the provider wrote it.
+
+    Accepted: ISO 8601 with or without a zone ("2021-02-12T09:30:03+08:00", "2022-11-09 11:00:00")
+    and unix seconds or milliseconds (the report push's `timestamp`). The wall clock, without zone,
+    is what a message's poll and push share, whatever zone the provider actually writes in.
+    """
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()) and len(value.strip()) >= 10:
+        value = int(value.strip())
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            seconds = value / 1000 if abs(value) > 10**11 else value
+            moment = datetime.fromtimestamp(seconds, UTC)
+            return moment, moment.astimezone(PROVIDER_TZ).strftime(_WALL_CLOCK)
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value.strip())
+            wall = parsed.strftime(_WALL_CLOCK)
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=PROVIDER_TZ)
+            return parsed.astimezone(UTC), wall
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
+
+
+def inbound_id(sender: str, text: str, wall_clock: str) -> str:
+    """The id of an inbound SMS: a fingerprint of its sender, text and receive time.
+
+    Assumption: an MO has no id of its own. `sendId`/`sendid` is the number it arrived on (the
+    documents' example is "918663322141", and it is optional) and the push's `msgid` is the message
+    replied to. Both routes give the sender, the text and the receive time, so a message polled and
+    pushed gets the same id.
+    """
+    sender_key = _digits(sender) if _PHONE.fullmatch(sender) else sender
+    digest = hashlib.sha256(f"{sender_key}|{text}|{wall_clock}".encode()).hexdigest()
+    return f"fp:{digest}"
+
+
 def _report(item: Mapping[str, Any]) -> DeliveryReport | None:
+    """A `/getReport` entry `{msgId, number, receiveTime, status}` or a push `{msgid, mobile, …}`."""
     message_id = _text(item, "msgId", "msgid")
     recipient = _text(item, "number", "mobile")
     code = _int(item.get("status"))
     if message_id is None or recipient is None or code is None:
         return None
-    reason = _text(item, "reason")
+    status = _REPORT_STATUS.get(code, DeliveryStatus.FAILED)
+    reason = None
+    if status is DeliveryStatus.FAILED:
+        text = _text(item, "reason")
+        # A push's `reason` is "0" when all is well: no reason at all.
+        reason = text[:_MAX_REASON] if text and text != "0" else f"status {code}"
+    when = _when(item["receiveTime"] if "receiveTime" in item else item.get("timestamp"))
     return DeliveryReport(
         message_id=message_id,
-        recipient=recipient,
-        status=_REPORT_STATUS.get(code, DeliveryStatus.FAILED),
-        occurred_at=_time(item.get("receiveTime", item.get("timestamp"))),
-        reason=reason if code != 0 else None,
+        recipient=_international(recipient),
+        status=status,
+        occurred_at=when[0] if when else None,
+        reason=reason,
     )
 
 
-def _inbound(item: Mapping[str, Any], received_default: datetime) -> InboundMessage | None:
+def _inbound(item: Mapping[str, Any], now: datetime) -> InboundMessage | None:
+    """A `/recordMo` record `{number, sendId, receiveTime, content}` or a push `{mobile, …}`."""
     sender = _text(item, "number", "mobile")
     content = item.get("content")
     if sender is None or not isinstance(content, str) or not content:
         return None
-    received = _time(item.get("receiveTime", item.get("reply_time"))) or received_default
-    # Assumption: `sendId`/`sendid` (or the push's `msgid`) identifies the MO record.
-    message_id = _text(item, "sendId", "sendid", "msgid", "id")
-    if message_id is None:
-        digest = hashlib.sha256(f"{sender}|{content}|{received.isoformat()}".encode()).hexdigest()
-        message_id = f"fp:{digest}"
-    return InboundMessage(message_id, sender, content, received)
+    when = _when(item["receiveTime"] if "receiveTime" in item else item.get("reply_time"))
+    # Without a time the id still has to be stable across polls: sender and text alone.
+    received, wall = when if when else (now, "")
+    return InboundMessage(
+        inbound_id(sender, content, wall), _international(sender), content, received
+    )
+
+
+def parse_reports(body: Mapping[str, Any]) -> list[DeliveryReport]:
+    """`/getReport`'s `array`; ids still queued are simply absent (`nofound`)."""
+    items = body.get("array")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise ProtocolError("Itniotech's /getReport answer has no list")
+    return [r for item in items if isinstance(item, dict) and (r := _report(item)) is not None]
+
+
+def parse_records(body: Mapping[str, Any], now: datetime) -> tuple[list[InboundMessage], int, int]:
+    """`/recordMo`'s page: the messages, how many records it held, and the number of pages."""
+    data = body.get("data")
+    # Assumption: an empty inbox may come as `data: null` or without `records`.
+    if data is None:
+        return [], 0, 0
+    if not isinstance(data, dict):
+        raise ProtocolError("Itniotech's /recordMo answer has no data")
+    records = data.get("records")
+    if records is None:
+        records = []
+    if not isinstance(records, list):
+        raise ProtocolError("Itniotech's /recordMo answer has no records")
+    messages = [
+        m for item in records if isinstance(item, dict) and (m := _inbound(item, now)) is not None
+    ]
+    return messages, len(records), _int(data.get("pages")) or 0
 
 
 def parse_push(body: bytes, now: datetime) -> WebhookPayload:
-    """A push: a report `{msgid, mobile, status…}` or an inbound `{mobile, content…}`, or a list."""
+    """One push: a report, an inbound SMS, or a list of them.
+
+    A report is `{appId, msgid, mobile, status, reason, timestamp, …}`, an inbound SMS `{msgid,
+    mobile, reply_time, content, sendid, …}`. The documents' examples are not strict JSON
+    (`"mcc":'404'`), so they are read leniently.
+    """
     try:
         data = jsonish.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:
         raise PayloadError("Not a JSON push") from None
     items = data if isinstance(data, list) else [data]
     if not items or len(items) > 1000:
-        raise PayloadError("Empty or oversized push")
+        raise PayloadError("An empty or oversized push")
     messages: list[InboundMessage] = []
     reports: list[DeliveryReport] = []
     for item in items:
         if not isinstance(item, dict):
             raise PayloadError("A push item is not an object")
         if "content" in item or "reply_time" in item:
-            message = _inbound(item, now)
-            if message is None:
-                raise PayloadError("An inbound push without sender or content")
+            if (message := _inbound(item, now)) is None:
+                raise PayloadError("An inbound push without sender or text")
             messages.append(message)
-        else:
-            report = _report(item)
-            if report is None:
-                raise PayloadError("A push that is neither a report nor a message")
+        elif (report := _report(item)) is not None:
             reports.append(report)
+        else:
+            raise PayloadError("A push that is neither a report nor a message")
     return WebhookPayload(tuple(messages), tuple(reports))
+
+
+# -- the client --------------------------------------------------------------------------------
 
 
 class ItniotechGateway(Gateway):
@@ -200,7 +371,6 @@ class ItniotechGateway(Gateway):
         max_recipients_per_request=1000,
         max_concurrent_requests=2,
         balance=True,
-        # Assumption: the API gives no currency; Itniotech bills in US dollars.
         balance_unit="USD",
         poll_inbound=True,
         poll_reports=True,
@@ -211,9 +381,24 @@ class ItniotechGateway(Gateway):
     secret_fields: ClassVar[tuple[str, ...]] = ("api_key", "api_secret")
     optional_fields: ClassVar[tuple[str, ...]] = ("sender_id",)
 
+    @property
+    def _app_id(self) -> str:
+        return str(self._credentials.get("app_id") or "").strip()
+
+    def _sender(self, options: SendOptions) -> str | None:
+        """The send's sender id, else the entry's default; None leaves it to the provider."""
+        own = (options.sender_id or "").strip()
+        default = str(self._credentials.get("sender_id") or "").strip()
+        return own or default or None
+
     def _headers(self) -> dict[str, str]:
-        key, secret = self._credentials["api_key"], self._credentials["api_secret"]
+        key = str(self._credentials.get("api_key") or "").strip()
+        secret = str(self._credentials.get("api_secret") or "").strip()
+        if not key or not secret or not key.isascii() or not key.isprintable():
+            # A header cannot carry it, and the provider issues plain ASCII keys.
+            raise AuthError("The Itniotech API key or secret is empty or not plain text")
         timestamp = str(int(time.time()))
+        # md5 is the provider's signature scheme, not our choice.
         sign = hashlib.md5(f"{key}{secret}{timestamp}".encode()).hexdigest()  # noqa: S324
         return {
             "Api-Key": key,
@@ -225,117 +410,96 @@ class ItniotechGateway(Gateway):
     async def _call(
         self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None
     ) -> dict[str, Any]:
-        return parse_answer(
-            await self._request(method, path, params=params, json=json, headers=self._headers())
+        answer = await self._request(
+            method, path, params=params, json=json, headers=self._headers()
         )
+        return parse_answer(answer)
 
     async def async_validate(self) -> AccountInfo:
-        """`/getBalance` proves the key and secret; the app id names the account."""
+        """`/getBalance` proves the key and secret; the app id names the account.
+
+        Assumption: `/getBalance` needs no app id, so a wrong app id shows at the first send (-32).
+        """
         balance = await self.async_balance()
-        app_id = self._credentials["app_id"]
-        return AccountInfo(account_id=app_id, name=app_id, balance=balance)
+        return AccountInfo(account_id=self._app_id, name=self._app_id, balance=balance)
 
     async def async_balance(self) -> Balance:
-        """`/getBalance`'s `balance` (gift credit is not counted)."""
-        body = await self._call("GET", "/getBalance")
-        try:
-            return Balance(float(str(body.get("balance"))), "USD")
-        except ValueError:
-            raise ProtocolError("Itniotech gave no balance") from None
+        """`/getBalance`'s `balance`."""
+        return parse_balance(await self._call("GET", "/getBalance"))
 
     def format_number(self, number: str) -> str:
-        """Country code and number, no `+`."""
+        """Country code and number, no `+` (`91856321412`)."""
         return numbers.digits_with_country_code(number, self.default_region)
 
     def check_options(self, options: SendOptions) -> None:
-        """The sender id is limited to 32 characters."""
+        """The sender id (the send's or the entry's) has at most 32 characters."""
         super().check_options(options)
-        sender = options.sender_id or self._credentials.get("sender_id")
-        if sender and len(sender) > MAX_SENDER_ID:
+        sender = self._sender(options)
+        if sender is not None and len(sender) > MAX_SENDER_ID:
             raise InvalidOptionError(
-                "The sender id is longer than 32 characters",
+                f"The sender id has {len(sender)} characters; Itniotech accepts {MAX_SENDER_ID}",
                 {"option": "sender_id", "provider": self.name},
             )
 
     async def _async_send_batch(
         self, numbers_: Sequence[str], text: str, options: SendOptions
     ) -> list[RecipientResult]:
-        # A local order id per number maps the answer back even if the provider reformats numbers.
-        # Assumption: the provider echoes `orderId` in `array`.
-        order_ids = {uuid.uuid4().hex[:16]: n for n in numbers_}
+        # Our own order id per number maps `array` back even if the provider rewrites a number.
+        # Assumption: `orderId` is echoed in `array`; digits only, as one page types it a Long.
+        prefix = f"{secrets.randbelow(10**9):09d}"
+        order_ids = {f"{prefix}{i:04d}": n for i, n in enumerate(numbers_)}
         body: dict[str, Any] = {
-            "appId": self._credentials["app_id"],
+            "appId": self._app_id,
             "numbers": ",".join(numbers_),
             "content": text,
             "orderId": ",".join(order_ids),
         }
-        if sender := options.sender_id or self._credentials.get("sender_id"):
+        if (sender := self._sender(options)) is not None:
             body["senderId"] = sender
         answer = await self._call("POST", "/sendSms", json=body)
-        accepted: dict[str, str] = {}
-        items = answer.get("array")
-        for item in items if isinstance(items, list) else []:
-            if not isinstance(item, dict) or not (msg_id := _text(item, "msgId")):
-                continue
-            number = order_ids.get(str(item.get("orderId"))) or _text(item, "number")
-            if number is not None:
-                accepted[number] = msg_id
-        return [
-            RecipientResult(n, True, message_id=accepted[n])
-            if n in accepted
-            else RecipientResult(n, False, reason="Not accepted by Itniotech")
-            for n in numbers_
-        ]
+        return parse_send(answer, numbers_, order_ids)
 
     async def async_poll_reports(self, message_ids: Sequence[str]) -> list[DeliveryReport]:
         """`/getReport` for the ids still pending, 200 a call."""
+        ids = list(dict.fromkeys(i for i in message_ids if i))
         reports: list[DeliveryReport] = []
-        ids = list(dict.fromkeys(message_ids))
         for start in range(0, len(ids), REPORT_IDS_PER_CALL):
             chunk = ids[start : start + REPORT_IDS_PER_CALL]
             body = await self._call(
-                "GET",
-                "/getReport",
-                params={"appId": self._credentials["app_id"], "msgIds": ",".join(chunk)},
+                "GET", "/getReport", params={"appId": self._app_id, "msgIds": ",".join(chunk)}
             )
-            items = body.get("array")
-            reports.extend(
-                report
-                for item in (items if isinstance(items, list) else [])
-                if isinstance(item, dict) and (report := _report(item)) is not None
-            )
+            reports.extend(parse_reports(body))
         return reports
 
     async def async_poll_inbound(self, since: datetime | None) -> list[InboundMessage]:
-        """`/recordMo` pages from `since` (a short window back on the first poll) to now."""
+        """`/recordMo` pages from `since` (ten minutes back on a first poll) to now."""
         now = datetime.now(UTC)
-        start = since if since is not None else now - FIRST_POLL_WINDOW
+        # The end is rounded up: a message of this very second is not left out.
+        end = (now + timedelta(seconds=1)).replace(microsecond=0)
+        start = now - FIRST_POLL_WINDOW if since is None else since
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+        start = min(max(start, end - MO_MAX_WINDOW), end)
+        params = {
+            "strTime": start.astimezone(PROVIDER_TZ).replace(microsecond=0).isoformat(),
+            "endTime": end.astimezone(PROVIDER_TZ).isoformat(),
+        }
         messages: list[InboundMessage] = []
         for page in range(1, MO_MAX_PAGES + 1):
             body = await self._call(
                 "POST",
                 "/recordMo",
                 json={
-                    "appId": self._credentials["app_id"],
+                    "appId": self._app_id,
                     "current": page,
                     "size": MO_PAGE_SIZE,
-                    "params": {
-                        "strTime": start.astimezone(UTC).strftime(TIME_FORMAT),
-                        "endTime": now.strftime(TIME_FORMAT),
-                    },
+                    "params": params,
                 },
             )
-            data = body.get("data")
-            records = data.get("records") if isinstance(data, dict) else None
-            if not isinstance(records, list):
-                raise ProtocolError("Itniotech's /recordMo answer has no records")
-            messages.extend(
-                message
-                for item in records
-                if isinstance(item, dict) and (message := _inbound(item, now)) is not None
-            )
-            pages = _int(data.get("pages")) if isinstance(data, dict) else None
-            if len(records) < MO_PAGE_SIZE or (pages is not None and page >= pages):
+            found, count, pages = parse_records(body, now)
+            messages.extend(found)
+            # The page count decides where given; else a short page is the last.
+            if count == 0 or (page >= pages if pages else count < MO_PAGE_SIZE):
                 break
         return messages
 
