@@ -1,18 +1,19 @@
-"""Receiving by polling: inbound SMS, delivery reports, balance; exactly once, never lost."""
+"""Receiving by polling: inbound SMS and delivery reports; exactly once, never lost."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from unittest.mock import patch
+from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from homeassistant.setup import async_setup_component
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
+from homeassistant.core import CoreState, Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util, slugify
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
 )
@@ -35,7 +36,7 @@ SENDERS = {
 
 
 async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
-    """Let one scan interval pass."""
+    """Let `seconds` pass (from the test's start: pass growing values for later ticks)."""
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
     # Coordinators refresh in background tasks.
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -43,6 +44,14 @@ async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
 
 def entity(entry_title: str, suffix: str) -> str:
     return f"{slugify(entry_title)}_{suffix}"
+
+
+async def restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Unload and set the entry up again: what it kept is what was written to storage."""
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 @pytest.mark.parametrize("provider", POLLING)
@@ -64,10 +73,6 @@ async def test_inbound_poll_fires_once(
     assert event.data["message_id"] == message_id
     assert event.data["source"] == "poll"
     assert dt_util.parse_datetime(event.data["received_at"]) is not None
-    state = hass.states.get(f"event.{entity(entry.title, 'incoming_sms')}")
-    assert state is not None
-    assert state.attributes["event_type"] == "message_received"
-    assert state.attributes["message"] == "HEAT ON"
     # Seen again on later polls (SMSMobileAPI and Itniotech keep their logs): still once.
     await tick(hass, 122)
     await tick(hass, 183)
@@ -84,6 +89,25 @@ async def test_duanxintong_comma_form_and_chinese(
     assert [e.data["message"] for e in events] == ["我回复一条"]
 
 
+async def test_several_messages_in_one_poll_fire_in_order(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    await setup_entry(hass, mock_entry(gateways, "duanxintong"))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    for text in ("one", "two", "three"):
+        gateways["duanxintong"].queue_inbound("13798361236", text)
+    await tick(hass)
+    assert [e.data["message"] for e in events] == ["one", "two", "three"]
+
+
+async def test_within_one_scan_interval(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    await setup_entry(hass, mock_entry(gateways, "itniotech", options={"scan_interval": 30}))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    gateways["itniotech"].queue_inbound("+918563214199", "quick")
+    await tick(hass, 31)
+    assert [e.data["message"] for e in events] == ["quick"]
+
+
 async def test_enviosms_does_not_poll_what_it_lacks(
     hass: HomeAssistant, gateways: FakeGateways
 ) -> None:
@@ -97,12 +121,36 @@ async def test_enviosms_does_not_poll_what_it_lacks(
     assert all(p.startswith(("/enviosms/auth/", "/enviosms/user/")) for p in paths)
 
 
+async def test_one_request_per_endpoint_per_interval(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    fake = gateways["itniotech"]
+    await hass.services.async_call(
+        DOMAIN, "send_sms",
+        {"config_entry_id": entry.entry_id, "recipients": ["+918563214123"], "message": "hi"},
+        blocking=True, return_response=True,
+    )  # fmt: skip
+    before = len(fake.state.requests)
+    await tick(hass)
+    paths = sorted(r.path.rsplit("/", 1)[1] for r in fake.state.requests[before:])
+    assert paths == ["getBalance", "getReport", "recordMo"]
+    # The report came (the fake reports every send): nothing waits, so reports are not asked.
+    before = len(fake.state.requests)
+    await tick(hass, 122)
+    paths = sorted(r.path.rsplit("/", 1)[1] for r in fake.state.requests[before:])
+    assert paths == ["getBalance", "recordMo"]
+
+
 async def test_polling_can_be_turned_off(hass: HomeAssistant, gateways: FakeGateways) -> None:
     await setup_entry(hass, mock_entry(gateways, "smsmobileapi", options={"poll_inbound": False}))
     fake = gateways["smsmobileapi"]
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    fake.queue_inbound("+15559876543", "not polled")
     before = len(fake.state.requests)
     await tick(hass)
     assert all("/getsms" not in r.path for r in fake.state.requests[before:])
+    assert events == []
 
 
 @pytest.mark.parametrize(
@@ -111,6 +159,7 @@ async def test_polling_can_be_turned_off(hass: HomeAssistant, gateways: FakeGate
         ("duanxintong", None, "delivered"),
         ("itniotech", 1, "failed"),
         ("smsmobileapi", "delivered", "delivered"),
+        ("smsmobileapi", "failed", "failed"),
     ],
 )
 async def test_delivery_reports(
@@ -139,53 +188,23 @@ async def test_delivery_reports(
         gateways[provider].queue_report(message_id, number, status)
     await tick(hass)
     (report,) = reports
-    assert report.data["message_id"] == message_id
-    assert report.data["status"] == expected
-    assert report.data["config_entry_id"] == entry.entry_id
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    assert report.data == {
+        "config_entry_id": entry.entry_id,
+        "device_id": device.id,
+        "provider": provider,
+        "message_id": message_id,
+        "recipient": report.data["recipient"],
+        "status": expected,
+    }
+    assert report.data["recipient"].lstrip("+").endswith(number.lstrip("+")[-8:])
     state = hass.states.get(sensor)
     assert state is not None
     assert state.state == expected
     assert state.attributes["message_id"] == message_id
     # A final report ends the wait: the next poll does not ask for it again, nor fire it again.
-    assert message_id not in entry.runtime_data.tracker.pending
     await tick(hass, 122)
     assert len(reports) == 1
-
-
-@pytest.mark.parametrize(("provider", "value", "unit"), [
-    ("enviosms", 100.0, "MXN"), ("duanxintong", 1000, "messages"), ("itniotech", 99.99, "USD"),
-])  # fmt: skip
-async def test_balance_sensor(
-    hass: HomeAssistant, gateways: FakeGateways, provider: str, value: float, unit: str
-) -> None:
-    entry = await setup_entry(hass, mock_entry(gateways, provider))
-    sensor = f"sensor.{entity(entry.title, 'balance')}"
-    state = hass.states.get(sensor)
-    assert state is not None
-    assert float(state.state) == value
-    assert state.attributes["unit_of_measurement"] == unit
-    gateways[provider].balance = 5
-    await tick(hass)
-    assert float(hass.states.get(sensor).state) == 5
-
-
-async def test_no_balance_sensor_for_the_phone(hass: HomeAssistant, gateways: FakeGateways) -> None:
-    entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
-    assert hass.states.get(f"sensor.{entity(entry.title, 'balance')}") is None
-
-
-async def test_unavailable_then_recovers(hass: HomeAssistant, gateways: FakeGateways) -> None:
-    entry = await setup_entry(hass, mock_entry(gateways, "duanxintong"))
-    balance = f"sensor.{entity(entry.title, 'balance')}"
-    status = f"sensor.{entity(entry.title, 'last_delivery_status')}"
-    gateways["duanxintong"].set_fault(Fault.HTTP_500)
-    await tick(hass)
-    assert hass.states.get(balance).state == STATE_UNAVAILABLE
-    assert hass.states.get(status).state == STATE_UNAVAILABLE
-    gateways["duanxintong"].set_fault(Fault.NONE)
-    await tick(hass, 122)
-    assert float(hass.states.get(balance).state) == 1000
-    assert hass.states.get(status).state != STATE_UNAVAILABLE
 
 
 async def test_rejected_credentials_while_polling(
@@ -201,7 +220,7 @@ async def test_rejected_credentials_while_polling(
 
 
 async def test_dedupe_across_restart(
-    hass: HomeAssistant, gateways: FakeGateways, hass_storage: dict[str, object]
+    hass: HomeAssistant, gateways: FakeGateways, hass_storage: dict[str, Any]
 ) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
     events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
@@ -210,6 +229,7 @@ async def test_dedupe_across_restart(
     assert len(events) == 1
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+    # Written by the unload itself, not a second later.
     assert storage_key(entry.entry_id) in hass_storage
     # The phone still lists the message; after the restart it is polled again, not fired again.
     await hass.config_entries.async_setup(entry.entry_id)
@@ -218,26 +238,71 @@ async def test_dedupe_across_restart(
     assert len(events) == 1
 
 
-async def test_never_lost_when_firing_is_interrupted(
-    hass: HomeAssistant, gateways: FakeGateways, hass_storage: dict[str, object]
+async def test_saved_before_it_fires(
+    hass: HomeAssistant, gateways: FakeGateways, hass_storage: dict[str, Any]
 ) -> None:
-    """112088 forgets what it handed out: what a poll fetched is on disk before events fire."""
+    """112088 forgets what it handed out: what a poll fetched is on disk when its event fires."""
     entry = await setup_entry(hass, mock_entry(gateways, "duanxintong"))
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    on_disk_at_fire: list[list[str]] = []
+
+    @callback
+    def listener(event: Event[Any]) -> None:
+        stored = hass_storage[storage_key(entry.entry_id)]["data"]
+        on_disk_at_fire.append([p["text"] for p in stored["pending"]])
+
+    hass.bus.async_listen(EVENT_MESSAGE_RECEIVED, listener)
     gateways["duanxintong"].queue_inbound("13798361236", "不要丢")
-    # Home Assistant stops between saving and firing (the events never go out).
-    with patch("custom_components.sms_gateways.inbox.Inbox._fire_pending"):
-        await tick(hass)
+    await tick(hass)
+    assert on_disk_at_fire == [["不要丢"]]
+
+
+async def test_restart_between_fetch_and_fire_loses_nothing(
+    hass: HomeAssistant, gateways: FakeGateways, hass_storage: dict[str, Any]
+) -> None:
+    """Home Assistant stops after a poll fetched a message and before its event could fire."""
+    fake = gateways["duanxintong"]
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    entry = mock_entry(gateways, "duanxintong")
+    fake.queue_inbound("13798361236", "不要丢")
+    # Still starting: the first poll fetches it, automations are not listening yet.
+    hass.set_state(CoreState.starting)
+    await setup_entry(hass, entry)
+    assert not fake.inbound  # the provider has handed it out, and forgotten it
     assert events == []
     stored = hass_storage[storage_key(entry.entry_id)]["data"]
     assert [p["text"] for p in stored["pending"]] == ["不要丢"]
-    # The provider will not hand it out again ...
-    assert gateways["duanxintong"].inbound == type(gateways["duanxintong"].inbound)()
-    # ... and the next start fires it from disk, once.
-    await hass.config_entries.async_reload(entry.entry_id)
+    # ... and stops. The next start fires it from disk, once.
+    await restart(hass, entry)
+    assert events == []
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
     await hass.async_block_till_done()
-    await tick(hass)
     assert [e.data["message"] for e in events] == ["不要丢"]
+    await restart(hass, entry)
+    await tick(hass)
+    assert len(events) == 1
+
+
+async def test_failing_listener_loses_nothing(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    """An automation that breaks on one message does not stop the next ones."""
+    entry = await setup_entry(hass, mock_entry(gateways, "duanxintong"))
+    seen: list[str] = []
+
+    @callback
+    def broken(event: Event[Any]) -> None:
+        seen.append(event.data["message"])
+        if event.data["message"] == "first":
+            raise RuntimeError("automation bug")
+
+    hass.bus.async_listen(EVENT_MESSAGE_RECEIVED, broken)
+    gateways["duanxintong"].queue_inbound("13798361236", "first")
+    gateways["duanxintong"].queue_inbound("13798361236", "second")
+    await tick(hass)
+    assert seen == ["first", "second"]
+    state = hass.states.get(f"event.{entity(entry.title, 'incoming_sms')}")
+    assert state.attributes["message"] == "second"
+    await tick(hass, 122)
+    assert seen == ["first", "second"]
 
 
 async def test_first_poll_skips_old_messages(hass: HomeAssistant, gateways: FakeGateways) -> None:
@@ -251,45 +316,22 @@ async def test_first_poll_skips_old_messages(hass: HomeAssistant, gateways: Fake
     assert events == []
 
 
-async def test_automation_on_event_entity(hass: HomeAssistant, gateways: FakeGateways) -> None:
-    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
-    event_entity = f"event.{entity(entry.title, 'incoming_sms')}"
-    assert await async_setup_component(
-        hass,
-        "automation",
-        {
-            "automation": {
-                "triggers": {"trigger": "state", "entity_id": event_entity},
-                "conditions": {
-                    "condition": "template",
-                    "value_template": "{{ trigger.to_state.attributes.message == 'HEAT ON' }}",
-                },
-                "actions": {"event": "heater_on"},
-            }
-        },
+async def test_messages_that_arrived_while_down_are_fetched(
+    hass: HomeAssistant, gateways: FakeGateways, freezer: FrozenDateTimeFactory
+) -> None:
+    fake = gateways["smsmobileapi"]
+    entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    # Down for an hour; a message came in half-way.
+    fake.queue_inbound(
+        "+15559876543", "while you were out", received_at=dt_util.utcnow().timestamp() + 1800
     )
-    fired = async_capture_events(hass, "heater_on")
-    gateways["itniotech"].queue_inbound("+918563214199", "HEAT ON")
-    await tick(hass)
-    assert len(fired) == 1
-
-
-async def test_low_balance_issue(hass: HomeAssistant, gateways: FakeGateways) -> None:
-    entry = await setup_entry(
-        hass, mock_entry(gateways, "itniotech", options={"balance_threshold": 50})
-    )
-    registry = ir.async_get(hass)
-    issue_id = f"low_balance_{entry.entry_id}"
-    assert registry.async_get_issue(DOMAIN, issue_id) is None
-    gateways["itniotech"].balance = 10
-    await tick(hass)
-    issue = registry.async_get_issue(DOMAIN, issue_id)
-    assert issue is not None
-    assert issue.translation_key == "low_balance"
-    assert issue.translation_placeholders["unit"] == "USD"
-    gateways["itniotech"].balance = 80
-    await tick(hass, 122)
-    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    freezer.tick(timedelta(hours=1))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert [e.data["message"] for e in events] == ["while you were out"]
 
 
 async def test_unload_stops_polling(hass: HomeAssistant, gateways: FakeGateways) -> None:

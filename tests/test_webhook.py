@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from datetime import timedelta
 from http import HTTPStatus
 import json
+import random
 import time
 from typing import Any
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
-from homeassistant.core import HomeAssistant
+from homeassistant.components import webhook
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -35,7 +40,7 @@ from tests.fakes.smsmobileapi import (
     signed_push,
 )
 
-Post = Callable[..., Awaitable[Any]]
+PUSHING = ("itniotech", "smsmobileapi")
 
 
 class LazyClient:
@@ -58,7 +63,7 @@ async def client(hass: HomeAssistant, hass_client_no_auth: Any) -> LazyClient:
 
 
 async def post(
-    lazy: LazyClient, entry: MockConfigEntry, body: bytes, headers: dict[str, str] | None = None
+    lazy: LazyClient, entry: MockConfigEntry, body: Any, headers: dict[str, str] | None = None
 ) -> int:
     client = await lazy.get()
     response = await client.post(
@@ -71,6 +76,24 @@ def signed(body: bytes, *, secret: str = DEFAULT_WEBHOOK_SECRET, age: int = 0) -
     return signature_headers(body, secret, int(time.time()) - age)
 
 
+async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def our_log(caplog: pytest.LogCaptureFixture) -> str:
+    """What this integration logged, and what the webhook component logged above debug.
+
+    (Home Assistant's webhook component names the webhook id in its own debug lines.)
+    """
+    return "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components.sms_gateways")
+        or (record.name.startswith("homeassistant.components.webhook") and record.levelno > 10)
+    )
+
+
 async def test_smsmobileapi_documented_push(
     hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
 ) -> None:
@@ -80,65 +103,84 @@ async def test_smsmobileapi_documented_push(
     assert await post(client, entry, body, signed(body)) == HTTPStatus.OK
     await hass.async_block_till_done()
     (event,) = events
+    assert event.data["config_entry_id"] == entry.entry_id
+    assert event.data["provider"] == "smsmobileapi"
     assert event.data["sender"] == "+15559876543"
     assert event.data["message"] == "HEAT ON"
     assert event.data["message_id"] == "abcde12345"
     assert event.data["source"] == "webhook"
+    assert dt_util.parse_datetime(event.data["received_at"]) is not None
     # Pushed again (at least once delivery): answered, not fired again.
     assert await post(client, entry, body, signed(body)) == HTTPStatus.OK
     await hass.async_block_till_done()
     assert len(events) == 1
 
 
-async def test_smsmobileapi_signed_envelope(
+async def test_smsmobileapi_signed_envelopes(
     hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
 ) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
     messages = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
     reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
     now = int(time.time())
-    body, headers = signed_push(
-        "sms.received",
-        {"guid": "G-1", "from": "+15559876543", "message": "hola",
-         "received_at": dt_util.utcnow().isoformat()},
-        DEFAULT_WEBHOOK_SECRET,
-        now,
-    )  # fmt: skip
-    assert await post(client, entry, body, headers) == HTTPStatus.OK
-    body, headers = signed_push(
-        "sms.failed", {"guid": "S-1", "to": "+15551234567", "error": "no signal"},
-        DEFAULT_WEBHOOK_SECRET, now,
-    )  # fmt: skip
-    assert await post(client, entry, body, headers) == HTTPStatus.OK
+    pushes = [
+        ("sms.received", {"guid": "G-1", "from": "+15559876543", "message": "hola",
+                          "received_at": dt_util.utcnow().isoformat()}),
+        ("sms.sent", {"guid": "S-1", "to": "+15551234567"}),
+        ("sms.failed", {"guid": "S-1", "to": "+15551234567", "error": "no signal"}),
+        # Events the integration has no use for are acknowledged and ignored.
+        ("call.missed", {"from": "+15559876543"}),
+    ]  # fmt: skip
+    for kind, data in pushes:
+        body, headers = signed_push(kind, data, DEFAULT_WEBHOOK_SECRET, now)
+        assert await post(client, entry, body, headers) == HTTPStatus.OK
     await hass.async_block_till_done()
     assert [e.data["message"] for e in messages] == ["hola"]
-    assert [(e.data["message_id"], e.data["status"]) for e in reports] == [("S-1", "failed")]
+    assert [(e.data["message_id"], e.data["status"]) for e in reports] == [
+        ("S-1", "sent"),
+        ("S-1", "failed"),
+    ]
+    state = hass.states.get("sensor.smsmobileapi_last_delivery_status")
+    assert state.state == "failed"
+    # A redelivered envelope (same event id) is answered and dropped.
+    body, headers = signed_push(*pushes[0], DEFAULT_WEBHOOK_SECRET, now)
+    assert await post(client, entry, body, headers) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert len(messages) == 1
 
 
 @pytest.mark.parametrize(
-    ("mutate", "status"),
+    "mutate",
     [
-        (lambda body, headers: (body, {}), HTTPStatus.UNAUTHORIZED),  # missing signature
-        (lambda body, headers: (body + b" ", headers), HTTPStatus.UNAUTHORIZED),  # tampered
-        (lambda body, headers: (body, signed(body, secret="wrong")), HTTPStatus.UNAUTHORIZED),
-        (lambda body, headers: (body, signed(body, age=301)), HTTPStatus.UNAUTHORIZED),  # stale
-        (lambda body, headers: (body, signed(body, age=-301)), HTTPStatus.UNAUTHORIZED),  # future
+        pytest.param(lambda body, headers: (body, {}), id="unsigned"),
+        pytest.param(lambda body, headers: (body + b" ", headers), id="tampered"),
+        pytest.param(lambda body, headers: (body, signed(body, secret="wrong")), id="wrong-secret"),
+        pytest.param(lambda body, headers: (body, signed(body, age=301)), id="stale"),
+        pytest.param(lambda body, headers: (body, signed(body, age=-301)), id="future"),
+        pytest.param(
+            lambda body, headers: (body, {**headers, "X-SMSMobileAPI-Timestamp": "soon"}),
+            id="bad-timestamp",
+        ),
     ],
 )
 async def test_smsmobileapi_bad_signatures(
     hass: HomeAssistant,
     gateways: FakeGateways,
     client: LazyClient,
-    mutate: Callable[[bytes, dict[str, str]], tuple[bytes, dict[str, str]]],
-    status: int,
+    caplog: pytest.LogCaptureFixture,
+    mutate: Any,
 ) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
     events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
     body = legacy_push_body("+15559876543", "OPEN DOOR")
     body, headers = mutate(body, signed(body))
-    assert await post(client, entry, body, headers) == status
+    assert await post(client, entry, body, headers) == HTTPStatus.UNAUTHORIZED
     await hass.async_block_till_done()
     assert events == []
+    log = our_log(caplog)
+    assert "Refused a push" in log
+    for secret in (DEFAULT_WEBHOOK_SECRET, entry.data["webhook_id"], "OPEN DOOR"):
+        assert secret not in log
 
 
 async def test_smsmobileapi_unsigned_without_secret(
@@ -155,8 +197,11 @@ async def test_smsmobileapi_unsigned_without_secret(
     assert len(events) == 1
 
 
+@pytest.mark.parametrize(
+    "style", ["json", "document", "single_quotes", "bare_keys", "trailing_comma"]
+)
 async def test_itniotech_pushes(
-    hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
+    hass: HomeAssistant, gateways: FakeGateways, client: LazyClient, style: str
 ) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
     messages = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
@@ -168,52 +213,106 @@ async def test_itniotech_pushes(
     )  # fmt: skip
     assert response is not None
     (message_id,) = response["message_ids"].values()
-    body = report_push_body(message_id, "918563214123", 0)
+    body = report_push_body(message_id, "918563214123", 0, style=style)
     assert await post(client, entry, body) == HTTPStatus.OK
-    body = inbound_push_body("918563214199", "HEAT ON", "5001", lenient=True)
+    body = inbound_push_body("918563214199", "HEAT ON", style=style)
     assert await post(client, entry, body) == HTTPStatus.OK
     await hass.async_block_till_done()
     assert [(e.data["message_id"], e.data["status"]) for e in reports] == [
         (message_id, "delivered")
     ]
-    assert [e.data["message"] for e in messages] == ["HEAT ON"]
+    assert [(e.data["sender"], e.data["message"]) for e in messages] == [
+        ("+918563214199", "HEAT ON")
+    ]
     state = hass.states.get("sensor.itniotech_demo_app_last_delivery_status")
     assert state is not None
     assert state.state == "delivered"
 
 
-async def test_polled_and_pushed_fires_once(
+async def test_itniotech_pushed_then_polled_fires_once(
     hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
 ) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
     events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    send_id = gateways["itniotech"].queue_inbound("+918563214199", "both ways")
-    assert await post(client, entry, inbound_push_body("918563214199", "both ways", send_id)) == 200
-    async_fire_time_changed(hass, dt_util.utcnow().replace(microsecond=0) + _minute())
-    await hass.async_block_till_done(wait_background_tasks=True)
+    gateways["itniotech"].queue_inbound("+918563214199", "both ways")
+    assert await post(client, entry, inbound_push_body("918563214199", "both ways")) == 200
+    await tick(hass)
     assert [e.data["source"] for e in events] == ["webhook"]
 
 
-def _minute() -> Any:
-    from datetime import timedelta
+async def test_smsmobileapi_polled_then_pushed_fires_once(
+    hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    guid = gateways["smsmobileapi"].queue_inbound("+15559876543", "both ways")
+    await tick(hass)
+    body = legacy_push_body("+15559876543", "both ways", guid=guid)
+    assert await post(client, entry, body, signed(body)) == HTTPStatus.OK
+    body, headers = signed_push(
+        "sms.received",
+        {"guid": guid, "from": "+15559876543", "message": "both ways"},
+        DEFAULT_WEBHOOK_SECRET,
+        int(time.time()),
+    )
+    assert await post(client, entry, body, headers) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["source"] for e in events] == ["poll"]
 
-    return timedelta(seconds=61)
+
+async def test_redelivered_push_after_restart_fires_once(
+    hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    body, headers = signed_push(
+        "sms.received",
+        {"from": "+15559876543", "message": "no guid", "received_at": dt_util.utcnow().isoformat()},
+        DEFAULT_WEBHOOK_SECRET,
+        int(time.time()),
+    )
+    assert await post(client, entry, body, headers) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await post(client, entry, body, headers) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["message"] for e in events] == ["no guid"]
+
+
+async def test_push_while_starting_waits_until_started(
+    hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
+) -> None:
+    hass.set_state(CoreState.starting)
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    assert await post(client, entry, inbound_push_body("918563214199", "early")) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert events == []
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert [e.data["message"] for e in events] == ["early"]
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        b"not json",
-        b"",
-        b"[]",
-        b'{"message": 5, "number": []}',
-        b'{"number": "+15559876543"}',
-        b'{"unexpected": true}',
-        json.dumps({"mobile": "1", "content": ["x"]}).encode(),
-        b"\xff\xfe\x00garbage",
+        pytest.param(b"not json", id="not-json"),
+        pytest.param(b"", id="empty"),
+        pytest.param(b"[]", id="array"),
+        pytest.param(b"null", id="null"),
+        pytest.param(b'"text"', id="string"),
+        pytest.param(b'{"message": 5, "number": []}', id="wrong-types"),
+        pytest.param(b'{"number": "+15559876543"}', id="no-message"),
+        pytest.param(b'{"unexpected": true}', id="unknown-fields"),
+        pytest.param(json.dumps({"mobile": "1", "content": ["x"]}).encode(), id="content-list"),
+        pytest.param(json.dumps({"msgid": {"a": 1}, "status": "x"}).encode(), id="report-types"),
+        pytest.param(b"[" * 5000 + b"]" * 5000, id="deep-nesting"),
+        pytest.param(b"\xff\xfe\x00garbage", id="not-utf8"),
     ],
 )
-@pytest.mark.parametrize("provider", ["itniotech", "smsmobileapi"])
+@pytest.mark.parametrize("provider", PUSHING)
 async def test_invalid_payloads(
     hass: HomeAssistant, gateways: FakeGateways, client: LazyClient, provider: str, body: bytes
 ) -> None:
@@ -226,49 +325,164 @@ async def test_invalid_payloads(
     assert events == reports == []
 
 
+def _junk(rng: random.Random, depth: int = 0) -> Any:
+    """A random JSON value, biased towards the keys the providers' pushes use."""
+    kind = rng.randrange(8 if depth < 3 else 5)
+    if kind == 0:
+        return None
+    if kind == 1:
+        return rng.choice([True, False, 0, -1, 2**70, 1.5, float("1e308")])
+    if kind == 2:
+        return rng.choice(["", " ", "+1555", "2026-01-01 00:00:00", "x" * 200, "\u202e", "0"])
+    if kind in (3, 4):
+        return rng.choice(["sms.received", "sms.sent", "sms.failed", "HEAT ON", "918563214199"])
+    if kind == 5:
+        return [_junk(rng, depth + 1) for _ in range(rng.randrange(4))]
+    keys = ["id", "type", "data", "guid", "from", "message", "number", "received_at", "date",
+            "hour", "time_received", "msgid", "mobile", "content", "reply_time", "sendid",
+            "status", "appId", "timestamp", "to", "error"]  # fmt: skip
+    return {rng.choice(keys): _junk(rng, depth + 1) for _ in range(rng.randrange(1, 8))}
+
+
+@pytest.mark.parametrize("provider", PUSHING)
+async def test_random_payloads_never_break_the_entry(
+    hass: HomeAssistant,
+    gateways: FakeGateways,
+    client: LazyClient,
+    caplog: pytest.LogCaptureFixture,
+    provider: str,
+) -> None:
+    """Nothing that arrives can break the entry: every answer is 200 or 400, never 500."""
+    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    rng = random.Random(f"webhook-{provider}")
+    statuses: set[int] = set()
+    for _ in range(300):
+        body = json.dumps(_junk(rng)).encode()
+        headers = signed(body) if provider == "smsmobileapi" else {}
+        statuses.add(await post(client, entry, body, headers))
+    await hass.async_block_till_done()
+    assert statuses <= {HTTPStatus.OK, HTTPStatus.BAD_REQUEST}
+    assert "Could not handle a push" not in our_log(caplog)
+    # ... and it still takes a real push.
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    if provider == "itniotech":
+        body, headers = inbound_push_body("918563214199", "still fine"), {}
+    else:
+        body = legacy_push_body("+15559876543", "still fine")
+        headers = signed(body)
+    assert await post(client, entry, body, headers) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["message"] for e in events] == ["still fine"]
+
+
 async def test_huge_body_and_get(
     hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
 ) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
     events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    assert await post(client, entry, b"x" * (300 * 1024)) == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    huge = inbound_push_body("918563214199", "x" * (300 * 1024))
+    # Announced by Content-Length: refused before a byte of it is read.
+    assert await post(client, entry, huge) == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+    async def chunks() -> Any:
+        for start in range(0, len(huge), 8192):
+            yield huge[start : start + 8192]
+
+    # Chunked, with no length up front: refused once the limit is passed.
+    assert await post(client, entry, chunks()) == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     response = await (await client.get()).get(f"/api/webhook/{entry.data['webhook_id']}")
     assert response.status == HTTPStatus.METHOD_NOT_ALLOWED
     await hass.async_block_till_done()
     assert events == []
 
 
-async def test_handler_never_raises(
+async def test_small_push_in_many_chunks(
     hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
 ) -> None:
+    """A body that arrives in pieces is read whole, not cut at the first piece."""
     entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
-    with patch(
-        "custom_components.sms_gateways.gateways.itniotech.ItniotechGateway.parse_webhook",
-        side_effect=RuntimeError("bug"),
-    ):
-        status = await post(client, entry, inbound_push_body("91", "x", "1"))
-    assert status == HTTPStatus.INTERNAL_SERVER_ERROR
-    # The entry keeps working.
-    assert await post(client, entry, inbound_push_body("918563214199", "x", "2")) == HTTPStatus.OK
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    body = inbound_push_body("918563214199", "piece by piece")
+
+    async def chunks() -> Any:
+        for start in range(0, len(body), 7):
+            yield body[start : start + 7]
+            await asyncio.sleep(0)
+
+    assert await post(client, entry, chunks()) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["message"] for e in events] == ["piece by piece"]
+
+
+async def test_sender_gone_half_way(
+    hass: HomeAssistant,
+    gateways: FakeGateways,
+    client: LazyClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A sender that hangs up in the middle of its body leaves nothing behind, not even a log."""
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    http = await client.get()
+    _reader, writer = await asyncio.open_connection(http.host, http.port)
+    body = inbound_push_body("918563214199", "cut")
+    writer.write(
+        f"POST /api/webhook/{entry.data['webhook_id']} HTTP/1.1\r\nHost: ha\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body[:10]
+    )
+    await writer.drain()
+    await asyncio.sleep(0.05)
+    writer.close()
+    await asyncio.sleep(0.1)
+    await hass.async_block_till_done()
+    assert events == []
+    log = our_log(caplog)
+    assert "Error processing webhook" not in log
+    assert entry.data["webhook_id"] not in log
+    assert await post(client, entry, inbound_push_body("918563214199", "whole")) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["message"] for e in events] == ["whole"]
 
 
 async def test_webhook_unreachable_issue(hass: HomeAssistant, gateways: FakeGateways) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
     registry = ir.async_get(hass)
     issue_id = f"webhook_unreachable_{entry.entry_id}"
-    assert registry.async_get_issue(DOMAIN, issue_id) is not None
+    issue = registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "webhook_unreachable"
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert entry.runtime_data.webhook_url is None
+    # The user sets an external URL: the issue goes, no reload needed.
     await hass.config.async_update(external_url="https://home.example.com")
-    await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert registry.async_get_issue(DOMAIN, issue_id) is None
     assert entry.runtime_data.webhook_url == (
         f"https://home.example.com/api/webhook/{entry.data['webhook_id']}"
     )
+    # ... and takes it away again.
+    await hass.config.async_update(external_url=None)
+    await hass.async_block_till_done()
+    assert registry.async_get_issue(DOMAIN, issue_id) is not None
+
+
+async def test_no_webhook_no_issue_for_polling_only(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    for provider in ("enviosms", "duanxintong"):
+        entry = await setup_entry(hass, mock_entry(gateways, provider))
+        assert "webhook_id" not in entry.data
+        assert (
+            ir.async_get(hass).async_get_issue(DOMAIN, f"webhook_unreachable_{entry.entry_id}")
+            is None
+        )
 
 
 async def test_cloudhook(hass: HomeAssistant, gateways: FakeGateways) -> None:
     hass.config.components.add("cloud")
     entry = mock_entry(gateways, "smsmobileapi")
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
     with (
         patch("homeassistant.components.cloud.async_active_subscription", return_value=True),
         patch(
@@ -277,10 +491,63 @@ async def test_cloudhook(hass: HomeAssistant, gateways: FakeGateways) -> None:
         ) as create,
     ):
         await setup_entry(hass, entry)
+        # Created once and kept: a reload reuses it.
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
     assert create.call_count == 1
     assert entry.runtime_data.webhook_url == "https://hooks.nabu.casa/abc"
     assert entry.data["cloudhook_url"] == "https://hooks.nabu.casa/abc"
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"webhook_unreachable_{entry.entry_id}") is None
+    )
+    # The cloud relays a push as a mock request (no Content-Length, a fresh reader each time).
+    body = legacy_push_body("+15559876543", "via the cloud")
+    request = MockRequest(body, mock_source="cloud", method="POST", headers=signed(body))
+    response = await webhook.async_handle_webhook(hass, entry.data["webhook_id"], request)
+    assert response.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["message"] for e in events] == ["via the cloud"]
     with patch("homeassistant.components.cloud.async_delete_cloudhook") as delete:
         await hass.config_entries.async_remove(entry.entry_id)
         await hass.async_block_till_done()
     delete.assert_called_once_with(hass, entry.data["webhook_id"])
+
+
+async def test_cloud_not_connected_yet(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    """Subscribed but not connected at start: the issue shows, the cloudhook comes later."""
+    from homeassistant.components import cloud
+
+    hass.config.components.add("cloud")
+    entry = mock_entry(gateways, "itniotech")
+    with (
+        patch("homeassistant.components.cloud.async_active_subscription", return_value=True),
+        patch(
+            "homeassistant.components.cloud.async_create_cloudhook",
+            side_effect=cloud.CloudNotConnected,
+        ),
+    ):
+        await setup_entry(hass, entry)
+    issue_id = f"webhook_unreachable_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    with (
+        patch("homeassistant.components.cloud.async_active_subscription", return_value=True),
+        patch(
+            "homeassistant.components.cloud.async_create_cloudhook",
+            return_value="https://hooks.nabu.casa/later",
+        ),
+    ):
+        cloud_connected(hass)
+        await hass.async_block_till_done()
+    assert entry.data["cloudhook_url"] == "https://hooks.nabu.casa/later"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+def cloud_connected(hass: HomeAssistant) -> None:
+    """What the cloud integration sends when it connects."""
+    from homeassistant.components.cloud import (
+        SIGNAL_CLOUD_CONNECTION_STATE,
+        CloudConnectionState,
+    )
+    from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+    async_dispatcher_send(hass, SIGNAL_CLOUD_CONNECTION_STATE, CloudConnectionState.CLOUD_CONNECTED)

@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_POLL_INBOUND, DEFAULT_SCAN_INTERVAL, LOGGER, SOURCE_POLL
+from .const import CONF_POLL_INBOUND, DEFAULT_SCAN_INTERVAL, LOGGER
 from .data import SmsGatewaysConfigEntry
 from .errors import update_error
 from .gateways.base import Balance
@@ -79,12 +79,15 @@ class InboxCoordinator(DataUpdateCoordinator[int]):
             if self.poll_inbound:
                 started = dt_util.utcnow()
                 messages = await gateway.async_poll_inbound(self.inbox.cursor)
-                # Saved before firing: 112088 has forgotten them now, the file is the only copy.
-                count += await self.inbox.async_accept(messages, SOURCE_POLL, durable=True)
+                # Taken (and saved) before the reports are asked for: 112088 has forgotten these
+                # now, so a failure of the next request must not lose them.
+                count += await self.inbox.async_accept_polled(messages, ())
                 self.inbox.advance_cursor(started)
             if self.poll_reports:
+                # Providers that look reports up by id are asked only for the ids still waiting
+                # (none: no request); 112088 ignores the ids and lists what is new.
                 reports = await gateway.async_poll_reports(list(runtime.tracker.pending))
-                count += self.inbox.accept_reports(reports)
+                count += await self.inbox.async_accept_polled((), reports)
         except GatewayError as err:
             raise update_error(err, gateway.name) from err
         return count

@@ -24,13 +24,32 @@ from .gateways.base import DeliveryStatus
 # Coordinators do the polling; entities only read.
 PARALLEL_UPDATES = 0
 
-BALANCE = SensorEntityDescription(key="balance", translation_key="balance")
+# The balance is money where the provider reports a currency, a count of messages otherwise
+# (`MONETARY` takes `TOTAL`, never `MEASUREMENT`).
+BALANCE_MONEY = SensorEntityDescription(
+    key="balance",
+    translation_key="balance",
+    device_class=SensorDeviceClass.MONETARY,
+    state_class=SensorStateClass.TOTAL,
+    suggested_display_precision=2,
+)
+BALANCE_COUNT = SensorEntityDescription(
+    key="balance",
+    translation_key="balance",
+    state_class=SensorStateClass.MEASUREMENT,
+    suggested_display_precision=0,
+)
 LAST_DELIVERY_STATUS = SensorEntityDescription(
     key="last_delivery_status",
     translation_key="last_delivery_status",
     device_class=SensorDeviceClass.ENUM,
     options=[status.value for status in DeliveryStatus],
 )
+
+
+def _is_currency(unit: str | None) -> bool:
+    """An ISO 4217 code ("MXN", "USD"), as opposed to a count such as "messages"."""
+    return unit is not None and len(unit) == 3 and unit.isalpha() and unit.isupper()
 
 
 async def async_setup_entry(
@@ -50,21 +69,16 @@ class BalanceSensor(SmsGatewaysEntity, CoordinatorEntity[BalanceCoordinator], Se
     """Remaining credit, in the provider's unit."""
 
     def __init__(self, entry: SmsGatewaysConfigEntry, coordinator: BalanceCoordinator) -> None:
-        """A currency is monetary; a count of messages is a plain total."""
+        """The unit is the provider's: from the first reading, else what the provider declares."""
         CoordinatorEntity.__init__(self, coordinator)
-        SmsGatewaysEntity.__init__(self, entry, BALANCE)
         unit = (
             coordinator.data.unit
             if coordinator.data
             else entry.runtime_data.gateway.capabilities.balance_unit
         )
-        if unit is not None and len(unit) == 3 and unit.isupper():
-            self._attr_device_class = SensorDeviceClass.MONETARY
-            self._attr_state_class = SensorStateClass.TOTAL
-            self._attr_suggested_display_precision = 2
-        else:
-            self._attr_state_class = SensorStateClass.MEASUREMENT
-            self._attr_suggested_display_precision = 0
+        SmsGatewaysEntity.__init__(
+            self, entry, BALANCE_MONEY if _is_currency(unit) else BALANCE_COUNT
+        )
         self._attr_native_unit_of_measurement = unit
 
     @property

@@ -1,8 +1,10 @@
 """The webhook a provider pushes to: request → gateway parser → inbox.
 
-Nothing that arrives here can break the entry: bodies are size-limited before they are read,
-anything the gateway cannot parse gets 400 (bad signature 401) and fires nothing, and no exception
-leaves the handler.
+Nothing that arrives here can break the entry: bodies are size-limited before they are buffered,
+anything the gateway cannot parse gets 400 (a bad or stale signature 401) and fires nothing, and no
+exception leaves the handler (Home Assistant's own catch-all would log the webhook id, a secret).
+A valid push is taken into the inbox (deduplicated, queued, saved) and answered 200 at once; its
+events fire from a task right after.
 """
 
 from __future__ import annotations
@@ -10,26 +12,36 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from http import HTTPStatus
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from homeassistant.components import cloud, webhook
-from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.util.aiohttp import MockRequest
 
-from .const import DOMAIN, LOGGER, SOURCE_WEBHOOK
+from .const import DOMAIN, LOGGER
 from .data import SmsGatewaysConfigEntry
-from .gateways.errors import GatewayError, PayloadError, SignatureError
+from .gateways.errors import GatewayError, SignatureError
 from .issues import async_set_webhook_reachable
 
-# The largest push any of these providers documents is a few hundred bytes; Itniotech may batch
-# reports, so allow room, but never buffer more than this.
-MAX_BODY = 256 * 1024
+# The providers' pushes are a few hundred bytes (one message or one report each); anything near
+# this size is not one of them, and is refused before it is buffered.
+MAX_BODY = 64 * 1024
 CONF_CLOUDHOOK_URL = "cloudhook_url"
+
+type Request = web.Request | MockRequest
 
 
 async def async_setup_webhook(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
-    """Register the entry's webhook and work out the URL the provider must use."""
+    """Register the entry's webhook, work out the URL the provider must use, and keep it current.
+
+    The URL is a cloudhook with an active Home Assistant Cloud subscription (created once, kept in
+    the entry), else the external URL; with neither, a repair issue says the provider cannot push.
+    """
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     webhook.async_register(
         hass,
@@ -40,30 +52,52 @@ async def async_setup_webhook(hass: HomeAssistant, entry: SmsGatewaysConfigEntry
         local_only=False,
         allowed_methods=["POST"],
     )
+    await _async_update_url(hass, entry)
+
+    async def config_changed(event: Event[Any]) -> None:
+        # The user set (or removed) an external URL: the issue follows without a reload.
+        if entry.state is ConfigEntryState.LOADED:
+            await _async_update_url(hass, entry)
+
+    entry.async_on_unload(hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, config_changed))
+    if "cloud" in hass.config.components:
+
+        async def cloud_changed(state: cloud.CloudConnectionState) -> None:
+            if (
+                state is cloud.CloudConnectionState.CLOUD_CONNECTED
+                and entry.state is ConfigEntryState.LOADED
+            ):
+                await _async_update_url(hass, entry)
+
+        entry.async_on_unload(cloud.async_listen_connection_change(hass, cloud_changed))
+
+
+async def _async_update_url(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
+    runtime = entry.runtime_data
+    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     url: str | None = None
+    created = False
     if "cloud" in hass.config.components and cloud.async_active_subscription(hass):
         url = entry.data.get(CONF_CLOUDHOOK_URL)
         if url is None:
             try:
                 url = await cloud.async_create_cloudhook(hass, webhook_id)
-            except (cloud.CloudNotAvailable, ValueError):
-                # ValueError: the cloud already holds a hook for this id (made by the flow).
+            except cloud.CloudNotAvailable:
+                # Not connected yet (CloudNotConnected is a subclass): tried again on connection.
                 url = None
             else:
-                hass.config_entries.async_update_entry(
-                    entry, data={**entry.data, CONF_CLOUDHOOK_URL: url}
-                )
+                created = True
     if url is None:
-        try:
-            get_url(hass, allow_internal=False, allow_ip=True)
-        except NoURLAvailableError:
-            url = None
-        else:
-            url = webhook.async_generate_url(hass, webhook_id)
-    entry.runtime_data.webhook_url = url
+        with suppress(NoURLAvailableError):
+            url = webhook.async_generate_url(hass, webhook_id, allow_internal=False)
+    runtime.webhook_url = url
     async_set_webhook_reachable(hass, entry, url is not None)
+    if created:
+        # Last: a change of the entry's data reloads it.
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CLOUDHOOK_URL: url})
 
 
+@callback
 def async_unload_webhook(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
     """Stop listening (the cloudhook stays until the entry is removed)."""
     webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
@@ -78,23 +112,48 @@ async def async_remove_cloudhook(hass: HomeAssistant, entry: SmsGatewaysConfigEn
 
 def _handler_for(
     entry: SmsGatewaysConfigEntry,
-) -> Callable[[HomeAssistant, str, web.Request], Awaitable[web.Response]]:
-    async def handle(hass: HomeAssistant, webhook_id: str, request: web.Request) -> web.Response:
+) -> Callable[[HomeAssistant, str, Request], Awaitable[web.Response]]:
+    async def handle(hass: HomeAssistant, webhook_id: str, request: Request) -> web.Response:
         try:
             return await _handle(entry, request)
-        except Exception:  # noqa: BLE001
-            # Never let a push break anything; the log says what, never with the body or id.
-            LOGGER.exception("Unexpected error handling a push for %s", entry.title)
+        except Exception as err:  # noqa: BLE001
+            # The log names the entry and the error type, never the body, headers or webhook id
+            # (an exception's text may quote the body: the traceback is for debug logging only).
+            LOGGER.error("Could not handle a push for %s: %s", entry.title, type(err).__name__)
+            LOGGER.debug("Push handling failed", exc_info=True)
             return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
 
     return handle
 
 
-async def _handle(entry: SmsGatewaysConfigEntry, request: web.Request) -> web.Response:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
+async def _read_body(request: Request) -> bytes | None:
+    """The body, or None if it is larger than `MAX_BODY` (no more than that is ever buffered).
+
+    Cloudhooks deliver a `MockRequest`: no `content_length`, and a new reader on every access.
+    """
+    length: int | None = getattr(request, "content_length", None)
+    if length is not None and length > MAX_BODY:
+        return None
+    stream = request.content
+    chunks: list[bytes] = []
+    size = 0
+    # `read(n)` returns what has arrived so far, not n bytes: read until the end.
+    while chunk := await stream.read(MAX_BODY + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+    return b"".join(chunks)
+
+
+async def _handle(entry: SmsGatewaysConfigEntry, request: Request) -> web.Response:
+    try:
+        body = await _read_body(request)
+    except (ConnectionError, HttpProcessingError) as err:
+        # The sender went away or broke the framing half-way: nothing to take, nothing to fix.
+        LOGGER.debug("Incomplete push for %s: %s", entry.title, type(err).__name__)
+        return web.Response(status=HTTPStatus.BAD_REQUEST)
+    if body is None:
         return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
     runtime = entry.runtime_data
     try:
@@ -102,17 +161,11 @@ async def _handle(entry: SmsGatewaysConfigEntry, request: web.Request) -> web.Re
     except SignatureError as err:
         LOGGER.warning("Refused a push for %s: %s", entry.title, err)
         return web.Response(status=HTTPStatus.UNAUTHORIZED)
-    except PayloadError as err:
-        LOGGER.debug("Refused a push for %s: %s", entry.title, err)
-        return web.Response(status=HTTPStatus.BAD_REQUEST, text="Invalid payload")
     except GatewayError as err:
         LOGGER.debug("Refused a push for %s: %s", entry.title, err)
         return web.Response(status=HTTPStatus.BAD_REQUEST, text="Invalid payload")
     inbox = runtime.inbox
-    assert inbox is not None
-    # At-least-once delivery: a push the provider repeats (same event id) is answered, not fired.
-    if inbox.accept_event_id(payload.event_id):
-        # Events fire now (cheap); the record of seen ids is written a second later.
-        await inbox.async_accept(payload.messages, SOURCE_WEBHOOK)
-        inbox.accept_reports(payload.reports)
+    if inbox is None:  # pragma: no cover - the webhook is registered after the inbox exists
+        return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
+    inbox.accept_push(payload)
     return web.Response(status=HTTPStatus.OK)
