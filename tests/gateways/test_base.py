@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 import json
@@ -49,7 +50,7 @@ class EchoFake(FakeProvider):
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/send", self._send)]
 
-    async def _send(self, request: web.Request) -> web.Response:
+    async def _send(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         if request.headers.get("key") == "bad":
             return web.Response(status=401)
@@ -232,3 +233,43 @@ async def test_unreachable_host(session: aiohttp.ClientSession) -> None:
     gateway = EchoGateway(session, {"api_key": "good"}, url="http://127.0.0.1:9", timeout=0.5)
     with pytest.raises(TemporaryError):
         await gateway.async_send(NUMBERS[:1], "hola")
+
+
+class ChunkedEchoFake(EchoFake):
+    """Answers like EchoFake, padded to `size` bytes and written in small pieces over time."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    async def _send(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        answer = json.dumps([{"to": n, "ok": True, "id": f"id-{n}"} for n in body["to"]])
+        # Padded in front (JSON allows leading whitespace): a cut-off read loses the answer.
+        data = answer.encode().rjust(self.size)
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        for start in range(0, len(data), 16 * 1024):
+            await response.write(data[start : start + 16 * 1024])
+            await asyncio.sleep(0.002)  # the client reads what has come so far
+        await response.write_eof()
+        return response
+
+
+@pytest.mark.parametrize("size", [100, 600 * 1024, 2 * 1024 * 1024])
+async def test_long_answers_in_many_pieces_are_read_whole(
+    serve: Any, session: aiohttp.ClientSession, size: int
+) -> None:
+    """A poll with thousands of messages arrives in pieces: all of it counts, up to 2 MiB."""
+    url = await serve(ChunkedEchoFake(size))
+    gateway = EchoGateway(session, {"api_key": "good"}, url=url, timeout=5)
+    result = await gateway.async_send(NUMBERS[:3], "hola")
+    assert [r.message_id for r in result.accepted] == [f"id-{n}" for n in NUMBERS[:3]]
+
+
+async def test_oversized_answer_is_refused(serve: Any, session: aiohttp.ClientSession) -> None:
+    url = await serve(ChunkedEchoFake(2 * 1024 * 1024 + 1))
+    gateway = EchoGateway(session, {"api_key": "good"}, url=url, timeout=5)
+    with pytest.raises(ProtocolError, match="oversized") as err:
+        await gateway.async_send(NUMBERS[:1], "hola")
+    assert "127.0.0.1" not in str(err.value)

@@ -390,8 +390,8 @@ class Gateway(ABC):
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as resp:
-                body = await resp.content.read(MAX_RESPONSE_BYTES + 1)
-                if len(body) > MAX_RESPONSE_BYTES:
+                body = await _read_bounded(resp.content, MAX_RESPONSE_BYTES)
+                if body is None:
                     raise ProtocolError(f"{self.name} answered /{where} with an oversized body")
                 answer = HttpAnswer(resp.status, body, dict(resp.headers))
         except TimeoutError:
@@ -411,6 +411,21 @@ class Gateway(ABC):
                 f"{self.name} failed (HTTP {answer.status})", code=str(answer.status)
             )
         return answer
+
+
+async def _read_bounded(stream: aiohttp.StreamReader, limit: int) -> bytes | None:
+    """The whole body, or None once it passes `limit` bytes (no more is ever buffered).
+
+    `read(n)` returns what has arrived so far, not n bytes: a long answer comes in many chunks.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await stream.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+    return b"".join(chunks)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
