@@ -12,6 +12,7 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import webhook
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.core import CoreState, HomeAssistant
@@ -278,6 +279,78 @@ async def test_redelivered_push_after_restart_fires_once(
     assert await post(client, entry, body, headers) == HTTPStatus.OK
     await hass.async_block_till_done()
     assert [e.data["message"] for e in events] == ["no guid"]
+
+
+def _inbound_polls(gateways: FakeGateways, provider: str, since: int = 0) -> int:
+    """Requests for received messages (SMSMobileAPI's key check, `onlyunread=no`, is not one)."""
+    path = {"itniotech": "recordMo", "smsmobileapi": "/getsms"}[provider]
+    return sum(
+        1
+        for r in gateways[provider].state.requests[since:]
+        if path in r.path and "onlyunread" not in r.query
+    )
+
+
+async def _push(
+    client: LazyClient, gateways: FakeGateways, entry: MockConfigEntry, provider: str, text: str
+) -> int:
+    """`text` as the provider delivers it: listed for polling and pushed, the same message."""
+    if provider == "itniotech":
+        gateways[provider].queue_inbound("+918563214199", text)
+        return await post(client, entry, inbound_push_body("918563214199", text))
+    guid = gateways[provider].queue_inbound("+15559876543", text)
+    body = legacy_push_body("+15559876543", text, guid=guid)
+    return await post(client, entry, body, signed(body))
+
+
+@pytest.mark.parametrize("provider", PUSHING)
+async def test_webhook_only_catches_up_what_came_while_not_listening(
+    hass: HomeAssistant,
+    gateways: FakeGateways,
+    client: LazyClient,
+    freezer: FrozenDateTimeFactory,
+    provider: str,
+) -> None:
+    """Polling off: pushes while running, one poll at each start for what came while stopped."""
+    entry = await setup_entry(hass, mock_entry(gateways, provider, options={"poll_inbound": False}))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    assert await _push(client, gateways, entry, provider, "pushed") == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    # Home Assistant is stopped: the provider's push fails, it only lists the message.
+    freezer.tick(timedelta(minutes=10))
+    sender = "+918563214199" if provider == "itniotech" else "+15559876543"
+    gateways[provider].queue_inbound(sender, "while stopped")
+    freezer.tick(timedelta(minutes=10))
+    before = len(gateways[provider].state.requests)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    # "pushed" is in the poll's overlap too: it must not fire again.
+    assert [(e.data["message"], e.data["source"]) for e in events] == [
+        ("pushed", "webhook"),
+        ("while stopped", "poll"),
+    ]
+    assert _inbound_polls(gateways, provider, before) == 1
+    # From then on only pushes: polling stays off as the user chose.
+    before = len(gateways[provider].state.requests)
+    await tick(hass, 61)
+    await tick(hass, 122)
+    assert _inbound_polls(gateways, provider, before) == 0
+    assert await _push(client, gateways, entry, provider, "pushed again") == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["message"] for e in events][2:] == ["pushed again"]
+
+
+async def test_webhook_only_new_entry_does_not_fetch_the_past(
+    hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
+) -> None:
+    gateways["smsmobileapi"].queue_inbound(
+        "+15559876543", "last week", received_at=dt_util.utcnow().timestamp() - 7 * 86400
+    )
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    await setup_entry(hass, mock_entry(gateways, "smsmobileapi", options={"poll_inbound": False}))
+    assert events == []
 
 
 async def test_push_while_starting_waits_until_started(

@@ -70,19 +70,26 @@ class InboxCoordinator(DataUpdateCoordinator[int]):
         caps = entry.runtime_data.gateway.capabilities
         self.poll_inbound = caps.poll_inbound and bool(entry.options.get(CONF_POLL_INBOUND, True))
         self.poll_reports = caps.poll_reports
+        # Polling off, pushes on: the first refresh still asks once for what arrived while no
+        # webhook was listening (Home Assistant stopped or starting, the entry not loaded); from
+        # then on pushes cover it, and the inbox keeps the time it stops listening as the cursor.
+        self.catch_up = caps.poll_inbound and caps.webhook and not self.poll_inbound
 
     async def _async_update_data(self) -> int:
         runtime = self.config_entry.runtime_data
         gateway = runtime.gateway
         count = 0
         try:
-            if self.poll_inbound:
+            if self.poll_inbound or self.catch_up:
                 started = dt_util.utcnow()
                 messages = await gateway.async_poll_inbound(self.inbox.cursor)
                 # Taken (and saved) before the reports are asked for: 112088 has forgotten these
                 # now, so a failure of the next request must not lose them.
                 count += await self.inbox.async_accept_polled(messages, ())
                 self.inbox.advance_cursor(started)
+                if self.catch_up:
+                    self.catch_up = False
+                    self.inbox.cursor_follows_pushes = True
             if self.poll_reports:
                 # Providers that look reports up by id are asked only for the ids still waiting
                 # (none: no request); 112088 ignores the ids and lists what is new.

@@ -100,6 +100,8 @@ class Inbox:
         self._in_flight: list[_Pending] = []
         self._reports: list[DeliveryReport] = []
         self.cursor: datetime | None = None
+        # Polling is off and the webhook listens: the cursor moves to when it stops listening.
+        self.cursor_follows_pushes = False
         self._started = False
         self._fire_scheduled = False
         self._device_id: str | None = None
@@ -161,6 +163,9 @@ class Inbox:
     async def async_stop(self) -> None:
         """Write what changed now, not in a second: a reload reads the file straight away."""
         self._started = False
+        if self.cursor_follows_pushes:
+            # Everything until now came by push; the next start asks from here (with overlap).
+            self.cursor = dt_util.utcnow() - CURSOR_OVERLAP
         await self._store.async_save(self._data())
 
     async def async_accept_polled(

@@ -19,25 +19,28 @@ async def async_setup_receiving(hass: HomeAssistant, entry: SmsGatewaysConfigEnt
 
     Runs after `entry.runtime_data` is set and before the platforms are forwarded. Messages
     accepted now wait in the inbox until `async_start_receiving`, when the entities that show them
-    exist. A failing first poll raises `ConfigEntryNotReady` (or starts reauthentication) before
-    anything is registered.
+    exist. A failing first poll raises `ConfigEntryNotReady` (or starts reauthentication); the
+    unload that follows stops the webhook and saves what it took, to fire at the next setup.
     """
     runtime = entry.runtime_data
     caps = runtime.gateway.capabilities
     inbox = runtime.inbox = Inbox(hass, entry)
     await inbox.async_load()
+    # First, so that a setup failing below still stops the webhook and saves what it took. A
+    # coroutine returned here is awaited by the unload, so the inbox is on disk before a reload
+    # reads it again.
+    entry.async_on_unload(lambda: async_unload_receiving(hass, entry))
+    if caps.webhook:
+        # Listening before the first poll: a message either comes by push from now on or is in
+        # the provider's log that poll reads, never in a gap between the two.
+        await async_setup_webhook(hass, entry)
     if caps.balance:
         runtime.balance_coordinator = BalanceCoordinator(hass, entry)
         await runtime.balance_coordinator.async_config_entry_first_refresh()
     coordinator = InboxCoordinator(hass, entry, inbox)
-    if coordinator.poll_inbound or coordinator.poll_reports:
+    if coordinator.poll_inbound or coordinator.poll_reports or coordinator.catch_up:
         runtime.inbox_coordinator = coordinator
         await coordinator.async_config_entry_first_refresh()
-    if caps.webhook:
-        await async_setup_webhook(hass, entry)
-    # A coroutine returned here is awaited by the unload, so the inbox is on disk before a
-    # reload reads it again.
-    entry.async_on_unload(lambda: async_unload_receiving(hass, entry))
 
 
 def async_start_receiving(entry: SmsGatewaysConfigEntry) -> None:
