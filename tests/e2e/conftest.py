@@ -24,6 +24,7 @@ http:
   server_host: 127.0.0.1
   server_port: {port}
 api:
+websocket_api:
 config:
 diagnostics:
 onboarding:
@@ -36,6 +37,7 @@ logger:
 
 
 def _free_port() -> int:
+    # Bound and released at once: a tiny race with other programs, acceptable for a test.
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -53,53 +55,88 @@ class Processes:
 
     @property
     def ha_url(self) -> str:
+        """Home Assistant's address."""
         return f"http://127.0.0.1:{self.ha_port}"
 
     @property
     def sim_url(self) -> str:
+        """The simulator's address."""
         return f"http://127.0.0.1:{self.sim_port}"
 
     def start_hass(self) -> None:
-        log = (self.config_dir / "hass.out").open("ab")
-        self.hass = subprocess.Popen(
-            [sys.executable, "-m", "homeassistant", "--config", str(self.config_dir), "--skip-pip"],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
+        """Start `hass` on this config dir (its output goes to hass.out there)."""
+        with (self.config_dir / "hass.out").open("ab") as log:
+            self.hass = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "homeassistant",
+                    "--config",
+                    str(self.config_dir),
+                    "--skip-pip",
+                ],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
 
     def stop_hass(self) -> None:
-        if self.hass is not None and self.hass.poll() is None:
-            self.hass.send_signal(signal.SIGTERM)
-            try:
-                self.hass.wait(60)
-            except subprocess.TimeoutExpired:
-                self.hass.kill()
-                self.hass.wait(10)
+        """Stop `hass` as a user's Ctrl-C would (SIGTERM: it saves its stores), bounded."""
+        if self.hass is not None:
+            _stop(self.hass, 60)
+            # Home Assistant moves its log aside at every start: keep each start's.
+            current = self.config_dir / "home-assistant.log"
+            if current.exists():
+                with (self.config_dir / "earlier-starts.log").open("a", encoding="utf-8") as log:
+                    log.write(current.read_text(encoding="utf-8", errors="replace"))
         self.hass = None
 
     def log(self) -> str:
-        path = self.config_dir / "home-assistant.log"
-        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        """Home Assistant's log of every start so far (debug for our integration)."""
+        text = ""
+        for name in ("earlier-starts.log", "home-assistant.log"):
+            path = self.config_dir / name
+            if path.exists():
+                text += path.read_text(encoding="utf-8", errors="replace")
+        return text
+
+
+def _stop(process: subprocess.Popen[bytes], seconds: float) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 @pytest.fixture
-async def processes(tmp_path: Path, socket_enabled: None) -> AsyncIterator[Processes]:
+def hass_extra_config() -> str:
+    """YAML added to the end-to-end configuration.yaml (a test module may override it)."""
+    return ""
+
+
+@pytest.fixture
+async def processes(
+    tmp_path: Path, socket_enabled: None, hass_extra_config: str
+) -> AsyncIterator[Processes]:
+    """The simulator and a `hass` on free loopback ports; both stopped afterwards, always."""
     ha_port, sim_port = _free_port(), _free_port()
-    (tmp_path / "configuration.yaml").write_text(CONFIG.format(port=ha_port))
+    (tmp_path / "configuration.yaml").write_text(CONFIG.format(port=ha_port) + hass_extra_config)
     (tmp_path / "custom_components").symlink_to(ROOT / "custom_components")
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes", "--port", str(sim_port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with (tmp_path / "simulator.out").open("ab") as log:
+        sim = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes", "--port", str(sim_port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     procs = Processes(tmp_path, ha_port, sim_port, sim)
-    procs.start_hass()
     try:
+        procs.start_hass()
         yield procs
     finally:
         procs.stop_hass()
-        sim.terminate()
-        sim.wait(10)
+        _stop(sim, 10)

@@ -35,6 +35,8 @@ class HomeAssistantApi:
         self.session = session
         self.base = base.rstrip("/")
         self.token: str | None = None
+        # The whole token answer (a browser test hands it to the frontend).
+        self.tokens: dict[str, Any] = {}
         # provider -> the webhook URL its config flow showed.
         self.webhook_urls: dict[str, str] = {}
 
@@ -68,7 +70,8 @@ class HomeAssistantApi:
             f"{self.base}/auth/token",
             data={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
         ) as response:
-            self.token = (await response.json())["access_token"]
+            self.tokens = await response.json()
+            self.token = self.tokens["access_token"]
         if steps is None:
             return
         for step, body in (
@@ -148,6 +151,21 @@ class HomeAssistantApi:
             "POST", f"/api/config/config_entries/options/flow/{flow['flow_id']}", options
         )
 
+    async def wait_entries_loaded(self, seconds: float = 120) -> None:
+        """Until every entry of ours is loaded (its webhook registered, its first poll done).
+
+        Home Assistant answers 200 to a webhook nobody registered yet and drops the body, so a
+        push sent while it is still starting is lost unless polling fetches it later.
+        """
+        deadline = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < deadline:
+            entries = await self.entries()
+            # Entries are read from storage before the HTTP server starts: none means none.
+            if all(e["state"] == "loaded" for e in entries):
+                return
+            await asyncio.sleep(0.5)
+        raise TimeoutError(f"entries not loaded: {[e['state'] for e in await self.entries()]}")
+
     async def fired_messages(self, entry_id: str) -> int | None:
         """Inbound messages the entry fired since Home Assistant started (None: not loaded yet)."""
         try:
@@ -160,15 +178,51 @@ class HomeAssistantApi:
         """Every state by entity id."""
         return {s["entity_id"]: s for s in await self.request("GET", "/api/states")}
 
+    async def _websocket(self) -> aiohttp.ClientWebSocketResponse:
+        ws = await self.session.ws_connect(f"{self.base}/api/websocket")
+        await ws.receive_json(timeout=30)
+        await ws.send_json({"type": "auth", "access_token": self.token})
+        if (answer := await ws.receive_json(timeout=30))["type"] != "auth_ok":
+            await ws.close()
+            raise RuntimeError(f"websocket: {answer}")
+        return ws
+
     async def events(self, event_type: str) -> EventStream:
         """Subscribe to a bus event over the websocket API."""
-        ws = await self.session.ws_connect(f"{self.base}/api/websocket")
-        await ws.receive_json()
-        await ws.send_json({"type": "auth", "access_token": self.token})
-        assert (await ws.receive_json())["type"] == "auth_ok"
+        ws = await self._websocket()
         await ws.send_json({"id": 1, "type": "subscribe_events", "event_type": event_type})
-        assert (await ws.receive_json())["success"]
+        if not (answer := await ws.receive_json(timeout=30))["success"]:
+            await ws.close()
+            raise RuntimeError(f"subscribe_events: {answer}")
         return EventStream(ws)
+
+    async def call_service(
+        self, domain: str, service: str, data: dict[str, Any], *, return_response: bool = False
+    ) -> dict[str, Any]:
+        """Call an action over the websocket API, as the frontend and automations' editor do.
+
+        Returns the `result` message: `{"success": True, "result": …}` or `{"success": False,
+        "error": {"code", "message", "translation_key", …}}` (the REST API answers an action's
+        error with HTTP 500 and a logged traceback instead).
+        """
+        ws = await self._websocket()
+        try:
+            await ws.send_json(
+                {
+                    "id": 1,
+                    "type": "call_service",
+                    "domain": domain,
+                    "service": service,
+                    "service_data": data,
+                    "return_response": return_response,
+                }
+            )
+            while True:
+                message = await ws.receive_json(timeout=60)
+                if message.get("id") == 1 and message.get("type") == "result":
+                    return dict(message)
+        finally:
+            await ws.close()
 
 
 class EventStream:
@@ -187,9 +241,12 @@ class EventStream:
             if remaining <= 0:
                 break
             try:
-                message = await self.ws.receive_json(timeout=remaining)
+                frame = await self.ws.receive(timeout=remaining)
             except TimeoutError:
                 break
+            if frame.type is not aiohttp.WSMsgType.TEXT:
+                break  # closed: Home Assistant stopped
+            message = frame.json()
             if message.get("type") == "event":
                 self.received.append(message["event"]["data"])
         return self.received
@@ -197,3 +254,14 @@ class EventStream:
     async def close(self) -> None:
         """Unsubscribe."""
         await self.ws.close()
+
+
+async def simulator(
+    session: aiohttp.ClientSession, base: str, path: str, body: dict[str, Any] | None = None
+) -> Any:
+    """GET (no body) or POST JSON to the simulator's `/_sim/…` controls; its JSON answer."""
+    method = "GET" if body is None else "POST"
+    async with session.request(method, f"{base}{path}", json=body, timeout=TIMEOUT) as response:
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: HTTP {response.status} {await response.text()}")
+        return await response.json()
