@@ -1,13 +1,17 @@
-"""The automation blueprints load, and the keyword one fires only for a trusted number."""
+"""The automation blueprints load and do what they say: forward to a phone, react to a keyword."""
 
 from __future__ import annotations
 
 from pathlib import Path
 import shutil
+from typing import Any
 
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from homeassistant.components.blueprint import models
 from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
@@ -55,3 +59,88 @@ async def test_keyword_blueprint(hass: HomeAssistant) -> None:
         hass.bus.async_fire("sms_gateways_message_received", {"sender": sender, "message": message})
     await hass.async_block_till_done()
     assert len(fired) == 1
+
+
+@pytest.mark.parametrize(
+    ("gateway", "forwarded"),
+    [
+        ("entry-1", [("SMS from +5215512345678", "Gate opened")]),
+        (
+            "",  # every account
+            [
+                ("SMS from +5215512345678", "Gate opened"),
+                ("SMS from +5215599999999", "Another account"),
+            ],
+        ),
+    ],
+)
+async def test_forward_blueprint_notifies_the_phone(
+    hass: HomeAssistant,
+    hass_client: Any,
+    socket_enabled: None,
+    gateway: str,
+    forwarded: list[tuple[str, str]],
+) -> None:
+    """A phone registered as the Home Assistant app does gets each inbound SMS as a push."""
+    pushes: list[dict[str, Any]] = []
+
+    async def push_service(request: web.Request) -> web.Response:
+        pushes.append(await request.json())
+        return web.json_response({}, status=201)
+
+    app = web.Application()
+    app.router.add_post("/push", push_service)
+    async with TestServer(app, host="127.0.0.1") as server:
+        # As default_config would: the app's notify service is a legacy notify platform.
+        assert await async_setup_component(hass, "notify", {})
+        assert await async_setup_component(hass, "mobile_app", {})
+        await hass.async_block_till_done()
+        client = await hass_client()
+        response = await client.post(
+            "/api/mobile_app/registrations",
+            json={
+                "app_data": {
+                    "push_token": "phone-token",
+                    "push_url": str(server.make_url("/push")),
+                },
+                "app_id": "io.homeassistant.companion.android",
+                "app_name": "Home Assistant",
+                "app_version": "2025.4.0",
+                "device_id": "phone-1",
+                "device_name": "Phone",
+                "manufacturer": "Google",
+                "model": "Pixel",
+                "os_name": "Android",
+                "os_version": "15",
+                "supports_encryption": False,
+            },
+        )
+        assert response.status == 201
+        await hass.async_block_till_done()
+        phone_entry = hass.config_entries.async_entries("mobile_app")[0]
+        (phone,) = dr.async_entries_for_config_entry(dr.async_get(hass), phone_entry.entry_id)
+
+        await hass.async_add_executor_job(_install, Path(hass.config.path("blueprints/automation")))
+        assert await async_setup_component(
+            hass,
+            "automation",
+            {
+                "automation": {
+                    "use_blueprint": {
+                        "path": "sms_gateways/forward_sms_to_mobile_app.yaml",
+                        "input": {"gateway": gateway, "notify_device": phone.id},
+                    }
+                }
+            },
+        )
+        for entry_id, sender, message in (
+            ("entry-1", "+5215512345678", "Gate opened"),
+            ("entry-2", "+5215599999999", "Another account"),
+        ):
+            hass.bus.async_fire(
+                "sms_gateways_message_received",
+                {"config_entry_id": entry_id, "sender": sender, "message": message},
+            )
+        await hass.async_block_till_done()
+    assert [(p["title"], p["message"]) for p in pushes] == forwarded
+    assert pushes[0]["push_token"] == "phone-token"
