@@ -25,6 +25,7 @@ from homeassistant.util.aiohttp import MockRequest
 
 from .const import DOMAIN, LOGGER
 from .data import SmsGatewaysConfigEntry
+from .gateways.base import read_bounded
 from .gateways.errors import GatewayError, SignatureError
 from .issues import async_set_webhook_reachable
 
@@ -134,16 +135,8 @@ async def _read_body(request: Request) -> bytes | None:
     length: int | None = getattr(request, "content_length", None)
     if length is not None and length > MAX_BODY:
         return None
-    stream = request.content
-    chunks: list[bytes] = []
-    size = 0
-    # `read(n)` returns what has arrived so far, not n bytes: read until the end.
-    while chunk := await stream.read(MAX_BODY + 1 - size):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-    return b"".join(chunks)
+    # One reader: a MockRequest makes a new one at every access of `content`.
+    return await read_bounded(request.content, MAX_BODY)
 
 
 async def _handle(entry: SmsGatewaysConfigEntry, request: Request) -> web.Response:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import aiohttp
 from yarl import URL
@@ -390,7 +390,7 @@ class Gateway(ABC):
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as resp:
-                body = await _read_bounded(resp.content, MAX_RESPONSE_BYTES)
+                body = await read_bounded(resp.content, MAX_RESPONSE_BYTES)
                 if body is None:
                     raise ProtocolError(f"{self.name} answered /{where} with an oversized body")
                 answer = HttpAnswer(resp.status, body, dict(resp.headers))
@@ -413,7 +413,14 @@ class Gateway(ABC):
         return answer
 
 
-async def _read_bounded(stream: aiohttp.StreamReader, limit: int) -> bytes | None:
+class Readable(Protocol):
+    """A body being received: aiohttp's StreamReader, or Home Assistant Cloud's stand-in."""
+
+    async def read(self, n: int = -1, /) -> bytes:
+        """Up to `n` bytes of what has arrived (empty at the end)."""
+
+
+async def read_bounded(stream: Readable, limit: int) -> bytes | None:
     """The whole body, or None once it passes `limit` bytes (no more is ever buffered).
 
     `read(n)` returns what has arrived so far, not n bytes: a long answer comes in many chunks.
