@@ -4,15 +4,20 @@
    request of the same wire format (Itniotech's signed POST): the integration's overhead.
 2. 1000 recipients on each provider through the gateway client (what notify and send_sms call),
    versus a sequential one-request-per-number loop of the same wire format, and versus blocking
-   `requests` calls in an executor, one per number (how core's SMS notifiers send).
+   `requests` calls in an executor, one per number (how core's SMS notifiers send); with the fakes
+   in this process, then in a process of their own (`python -m tests.fakes`).
 3. Peak Python memory (tracemalloc) of a 1000-recipient send.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 import hashlib
+import socket
 import statistics
+import sys
 import time
 import tracemalloc
 from typing import Any
@@ -20,7 +25,7 @@ from typing import Any
 import aiohttp
 import requests
 
-from bench.harness import add_entry, home_assistant, median_ms, write
+from bench.harness import ROOT, add_entry, home_assistant, median_ms, write
 from custom_components.sms_gateways.gateways.registry import GATEWAYS
 from tests.common import PROVIDERS
 
@@ -87,44 +92,127 @@ def _blocking_loop(url_for: Any, numbers: list[str]) -> None:
 async def many() -> list[str]:
     rows = [
         (
-            f"| {RECIPIENTS} recipients | requests | gateway client | sequential loop | speed-up | "
-            "blocking `requests` in executor | speed-up |"
+            f"| {RECIPIENTS} recipients | fakes | requests | gateway client | sequential loop | "
+            "speed-up | blocking `requests` in executor | speed-up |"
         ),
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     async with home_assistant() as (hass, fakes), aiohttp.ClientSession() as session:
         for provider in PROVIDERS:
             fake = fakes[provider]
             fake.balance = 1e9
-            gateway = GATEWAYS[provider](session, fake.credentials, url=fakes.url(provider))
-            await gateway.async_validate()
-            numbers = NUMBERS[provider]
-            before = len(fake.state.requests)
-            start = time.perf_counter()
-            result = await gateway.async_send(numbers, "Alarm tripped")
-            ours = time.perf_counter() - start
-            assert len(result.accepted) == RECIPIENTS, result.rejected[:3]
-            requests_made = len(fake.state.requests) - before
-            # The same wire format, one number a request, one after another.
-            start = time.perf_counter()
-            for number in numbers:
-                await gateway._async_send_batch(
-                    [gateway.format_number(number)], "Alarm tripped", _options()
+
+            async def served(fake: Any = fake) -> int:
+                return len(fake.state.requests)
+
+            row = await _many(
+                hass,
+                session,
+                provider,
+                url=fakes.url(provider),
+                credentials=fake.credentials,
+                served=served,
+            )
+            rows.append(f"| {provider} | same process | {row}")
+        # The same fakes in a process of their own: their work no longer shares our event loop,
+        # as a real provider's does not.
+        async with _simulator_process() as simulator:
+            for provider in PROVIDERS:
+                await _sim(session, f"{simulator}/_sim/{provider}/balance", {"balance": 1e9})
+                state = await _sim(session, f"{simulator}/_sim/state")
+
+                async def counted(provider: str = provider) -> int:
+                    state = await _sim(session, f"{simulator}/_sim/state")
+                    return int(state[provider]["requests"])
+
+                url = f"{simulator}/{provider}"
+                credentials = state[provider]["credentials"]
+                row = await _many(
+                    hass, session, provider, url=url, credentials=credentials, served=counted
                 )
-            sequential = time.perf_counter() - start
-            # What a blocking notifier does: one `requests` call a number, in an executor.
-            call = _blocking_call(provider, fakes.url(provider), fake.credentials)
-            start = time.perf_counter()
-            await hass.async_add_executor_job(
-                _blocking_loop, call, [gateway.format_number(n) for n in numbers]
-            )
-            blocking = time.perf_counter() - start
-            rows.append(
-                f"| {provider} | {requests_made} | {ours * 1000:.0f} ms | "
-                f"{sequential * 1000:.0f} ms | {sequential / ours:.1f}× | "
-                f"{blocking * 1000:.0f} ms | {blocking / ours:.1f}× |"
-            )
+                rows.append(f"| {provider} | own process | {row}")
     return rows
+
+
+async def _many(
+    hass: Any,
+    session: aiohttp.ClientSession,
+    provider: str,
+    *,
+    url: str,
+    credentials: dict[str, str],
+    served: Callable[[], Awaitable[int]],
+) -> str:
+    """One provider's row: the client, a sequential loop and a blocking loop, same wire format."""
+    gateway = GATEWAYS[provider](session, credentials, url=url)
+    await gateway.async_validate()
+    numbers = NUMBERS[provider]
+    before = await served()
+    start = time.perf_counter()
+    result = await gateway.async_send(numbers, "Alarm tripped")
+    ours = time.perf_counter() - start
+    assert len(result.accepted) == RECIPIENTS, result.rejected[:3]
+    requests_made = await served() - before
+    # The same wire format, one number a request, one after another.
+    start = time.perf_counter()
+    for number in numbers:
+        await gateway._async_send_batch(
+            [gateway.format_number(number)], "Alarm tripped", _options()
+        )
+    sequential = time.perf_counter() - start
+    # What a blocking notifier does: one `requests` call a number, in an executor.
+    call = _blocking_call(provider, url, credentials)
+    start = time.perf_counter()
+    await hass.async_add_executor_job(
+        _blocking_loop, call, [gateway.format_number(n) for n in numbers]
+    )
+    blocking = time.perf_counter() - start
+    return (
+        f"{requests_made} | {ours * 1000:.0f} ms | {sequential * 1000:.0f} ms | "
+        f"{sequential / ours:.1f}× | {blocking * 1000:.0f} ms | {blocking / ours:.1f}× |"
+    )
+
+
+@asynccontextmanager
+async def _simulator_process() -> AsyncIterator[str]:
+    """`python -m tests.fakes` on a free port; its address. Stopped afterwards, always."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.fakes",
+        "--port",
+        str(port),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    await _sim(session, f"{base}/_sim/state")
+                    break
+                except aiohttp.ClientError:
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 10)
+
+
+async def _sim(session: aiohttp.ClientSession, url: str, body: Any = None) -> Any:
+    method = "GET" if body is None else "POST"
+    timeout = aiohttp.ClientTimeout(total=10)
+    async with session.request(method, url, json=body, timeout=timeout) as response:
+        response.raise_for_status()
+        return await response.json()
 
 
 def _options() -> Any:
