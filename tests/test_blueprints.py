@@ -24,6 +24,16 @@ def _install(folder: Path) -> None:
     shutil.copytree(BLUEPRINTS, folder / "sms_gateways", dirs_exist_ok=True)
 
 
+async def _automation_from(hass: HomeAssistant, blueprint: str, inputs: dict[str, Any]) -> None:
+    """One automation made from our `blueprint`, as a user's "Create automation" makes it."""
+    await hass.async_add_executor_job(_install, Path(hass.config.path("blueprints/automation")))
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {"automation": {"use_blueprint": {"path": f"sms_gateways/{blueprint}", "input": inputs}}},
+    )
+
+
 @pytest.mark.parametrize("name", ["forward_sms_to_mobile_app.yaml", "keyword_action.yaml"])
 def test_blueprint_is_valid(name: str) -> None:
     blueprint = models.Blueprint(
@@ -33,21 +43,13 @@ def test_blueprint_is_valid(name: str) -> None:
 
 
 async def test_keyword_blueprint(hass: HomeAssistant) -> None:
-    await hass.async_add_executor_job(_install, Path(hass.config.path("blueprints/automation")))
-    assert await async_setup_component(
+    await _automation_from(
         hass,
-        "automation",
+        "keyword_action.yaml",
         {
-            "automation": {
-                "use_blueprint": {
-                    "path": "sms_gateways/keyword_action.yaml",
-                    "input": {
-                        "trusted_numbers": ["+5215512345678"],
-                        "keyword": "heat on",
-                        "actions": [{"event": "heater_on"}],
-                    },
-                }
-            }
+            "trusted_numbers": ["+5215512345678"],
+            "keyword": "heat on",
+            "actions": [{"event": "heater_on"}],
         },
     )
     fired = async_capture_events(hass, "heater_on")
@@ -120,18 +122,10 @@ async def test_forward_blueprint_notifies_the_phone(
         phone_entry = hass.config_entries.async_entries("mobile_app")[0]
         (phone,) = dr.async_entries_for_config_entry(dr.async_get(hass), phone_entry.entry_id)
 
-        await hass.async_add_executor_job(_install, Path(hass.config.path("blueprints/automation")))
-        assert await async_setup_component(
+        await _automation_from(
             hass,
-            "automation",
-            {
-                "automation": {
-                    "use_blueprint": {
-                        "path": "sms_gateways/forward_sms_to_mobile_app.yaml",
-                        "input": {"gateway": gateway, "notify_device": phone.id},
-                    }
-                }
-            },
+            "forward_sms_to_mobile_app.yaml",
+            {"gateway": gateway, "notify_device": phone.id},
         )
         for entry_id, sender, message in (
             ("entry-1", "+5215512345678", "Gate opened"),
