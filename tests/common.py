@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_gateways.const import CONF_PROVIDER, DOMAIN
@@ -110,6 +111,28 @@ def mock_entry(
             for name, number in (recipients or {}).items()
         ],
     )
+
+
+def entry_device(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry | None:
+    """The entry's own service device (not `async_get_device`: deprecated from 2026.11)."""
+    return next(
+        (
+            device
+            for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+            if (DOMAIN, entry.entry_id) in device.identifiers
+        ),
+        None,
+    )
+
+
+def contact_entity_id(hass: HomeAssistant, entry: MockConfigEntry, name: str) -> str:
+    """The notify entity of the entry's saved contact `name` (its subentry's)."""
+    (subentry,) = [s for s in entry.subentries.values() if s.title == name]
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "notify", DOMAIN, f"{entry.entry_id}_recipient_{subentry.subentry_id}"
+    )
+    assert entity_id is not None, f"no notify entity for contact {name}"
+    return entity_id
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:

@@ -26,7 +26,6 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_NAME, CONF_SCAN_INTERVAL, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
-from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -37,7 +36,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
-import voluptuous_serialize  # type: ignore[import-untyped]
 
 from custom_components.sms_gateways.const import (
     CONF_BALANCE_THRESHOLD,
@@ -49,8 +47,16 @@ from custom_components.sms_gateways.const import (
     EVENT_MESSAGE_RECEIVED,
 )
 from custom_components.sms_gateways.gateways.registry import GATEWAYS
-from tests.common import PROVIDERS, TITLES, FakeGateways, mock_entry, setup_entry
+from tests.common import (
+    PROVIDERS,
+    TITLES,
+    FakeGateways,
+    contact_entity_id,
+    mock_entry,
+    setup_entry,
+)
 from tests.fakes.base import Fault
+from tests.lanes import serialize_form
 
 STRINGS = json.loads(
     (Path(__file__).parent.parent / "custom_components" / DOMAIN / "strings.json").read_text(
@@ -105,7 +111,7 @@ def check_ui(result: Any, section: dict[str, Any]) -> Any:
         return result
     schema = result["data_schema"]
     # What the frontend receives: this raises for anything it cannot render.
-    voluptuous_serialize.convert(schema, custom_serializer=cv.custom_serializer)
+    serialize_form(schema)
     for key in schema.schema:
         assert str(key) in step.get("data", {}), (result["step_id"], str(key))
     for error in (result.get("errors") or {}).values():
@@ -759,9 +765,7 @@ async def test_add_recipient(hass: HomeAssistant, gateways: FakeGateways, provid
     number = subentry.data[CONF_PHONE_NUMBER]
     assert re.fullmatch(r"\+[1-9]\d{6,14}", number), number  # E.164
     # The entry reloaded and the contact is a notify entity that sends to that number.
-    (entity_id,) = [
-        s.entity_id for s in hass.states.async_all("notify") if s.entity_id.endswith("_ana")
-    ]
+    entity_id = contact_entity_id(hass, entry, "Ana")
     await hass.services.async_call(
         "notify", "send_message", {"entity_id": entity_id, "message": "hello"}, blocking=True
     )

@@ -11,7 +11,7 @@ from unittest.mock import patch
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util, slugify
@@ -25,10 +25,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateways.const import DOMAIN, EVENT_MESSAGE_RECEIVED
 from custom_components.sms_gateways.inbox import storage_key
-from tests.common import PROVIDERS, FakeGateways, mock_entry, setup_entry
+from tests.common import PROVIDERS, FakeGateways, entry_device, mock_entry, setup_entry
 from tests.fakes.base import Fault
 from tests.fakes.itniotech import inbound_push_body
 from tests.fakes.smsmobileapi import legacy_push_body, signature_headers
+from tests.lanes import device_config_entries
 
 DEVICES = {
     "enviosms": ("EnvioSMS", "API SMS v1", "https://enviosms.com.mx"),
@@ -62,12 +63,12 @@ def push(gateways: FakeGateways, entry: MockConfigEntry, text: str) -> tuple[byt
 @pytest.mark.parametrize("provider", PROVIDERS)
 async def test_device(hass: HomeAssistant, gateways: FakeGateways, provider: str) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, provider))
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    device = entry_device(hass, entry)
     assert device is not None
     assert device.entry_type is DeviceEntryType.SERVICE
     assert (device.manufacturer, device.model, device.configuration_url) == DEVICES[provider]
     assert device.name == entry.title
-    assert device.config_entries == {entry.entry_id}
+    assert device_config_entries(device) == {entry.entry_id}
     # Every entity of the entry sits on that one device.
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     assert entities
@@ -190,7 +191,7 @@ async def test_remove_entry_forgets_its_store_and_issues(
     await hass.async_block_till_done()
     assert storage_key(entry.entry_id) not in hass_storage
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"low_balance_{entry.entry_id}") is None
-    assert dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)}) is None
+    assert entry_device(hass, entry) is None
 
 
 async def test_remove_entry_deletes_its_cloudhook(

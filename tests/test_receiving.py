@@ -9,7 +9,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.core import CoreState, Event, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util, slugify
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -24,7 +23,7 @@ from custom_components.sms_gateways.const import (
     EVENT_MESSAGE_RECEIVED,
 )
 from custom_components.sms_gateways.inbox import storage_key
-from tests.common import FakeGateways, mock_entry, setup_entry
+from tests.common import FakeGateways, entry_device, mock_entry, setup_entry
 from tests.fakes.base import Fault
 
 POLLING = ("duanxintong", "smsmobileapi", "itniotech")
@@ -63,7 +62,7 @@ async def test_inbound_poll_fires_once(
     message_id = gateways[provider].queue_inbound(SENDERS[provider], "HEAT ON")
     await tick(hass)
     (event,) = events
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    device = entry_device(hass, entry)
     assert device is not None
     assert event.data["config_entry_id"] == entry.entry_id
     assert event.data["device_id"] == device.id
@@ -188,7 +187,7 @@ async def test_delivery_reports(
         gateways[provider].queue_report(message_id, number, status)
     await tick(hass)
     (report,) = reports
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    device = entry_device(hass, entry)
     assert report.data == {
         "config_entry_id": entry.entry_id,
         "device_id": device.id,

@@ -8,11 +8,19 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 
 from custom_components.sms_gateways.const import DOMAIN
-from tests.common import PROVIDERS, FakeGateways, mock_entry, setup_entry
+from tests.common import (
+    PROVIDERS,
+    FakeGateways,
+    contact_entity_id,
+    entry_device,
+    mock_entry,
+    setup_entry,
+)
 from tests.fakes.base import Fault
 
 NUMBERS = {
@@ -287,8 +295,27 @@ async def test_notify_entity(hass: HomeAssistant, gateways: FakeGateways, provid
     entry = await setup_entry(
         hass, mock_entry(gateways, provider, recipients={"Ana": NUMBERS[provider][0]})
     )
-    entity_id = f"notify.{_slug(entry.title)}_ana"
+    entity_id = contact_entity_id(hass, entry, "Ana")
     assert hass.states.get(entity_id) is not None
+    # The contact has a device of its own, tied to its subentry; the entry's device keeps the
+    # entry's entities (on 2026.8+ a shared device lost the contact's entity).
+    (subentry,) = entry.subentries.values()
+    registered = er.async_get(hass).async_get(entity_id)
+    assert registered.config_subentry_id == subentry.subentry_id
+    device = dr.async_get(hass).async_get(registered.device_id)
+    assert (device.name, device.model, device.entry_type) == (
+        "Ana",
+        "SMS contact",
+        dr.DeviceEntryType.SERVICE,
+    )
+    main = entry_device(hass, entry)
+    assert main is not None
+    assert main.id != device.id
+    assert {
+        e.device_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if e.entity_id != entity_id
+    } == {main.id}
     await hass.services.async_call(
         "notify", "send_message", {"entity_id": entity_id, "message": "Heater on"}, blocking=True
     )

@@ -19,6 +19,8 @@ CONF_BALANCE_THRESHOLD: Final = "balance_threshold"
 CONF_PHONE_NUMBER: Final = "phone_number"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
+# The model shown on a saved contact's device.
+CONTACT_MODEL: Final = "SMS contact"
 
 DEFAULT_SCAN_INTERVAL: Final = 60
 MIN_SCAN_INTERVAL: Final = 15

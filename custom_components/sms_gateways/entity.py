@@ -1,11 +1,12 @@
-"""The entity base class: one service device per entry."""
+"""The entity base class: one service device per entry, and one per saved contact."""
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
-from .const import DOMAIN
+from .const import CONTACT_MODEL, DOMAIN
 from .data import SmsGatewaysConfigEntry
 
 
@@ -19,6 +20,17 @@ def device_info(entry: SmsGatewaysConfigEntry) -> DeviceInfo:
         model=gateway.model,
         name=entry.title,
         configuration_url=gateway.dashboard_url,
+    )
+
+
+def contact_device_info(entry: SmsGatewaysConfigEntry, subentry: ConfigSubentry) -> DeviceInfo:
+    """A saved contact's device (its subentry's): named after the contact."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer=entry.runtime_data.gateway.name,
+        model=CONTACT_MODEL,
+        name=subentry.title,
     )
 
 

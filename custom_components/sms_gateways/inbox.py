@@ -146,10 +146,17 @@ class Inbox:
         While Home Assistant is still starting, automations may not be listening yet: messages
         then wait (saved) until it has started.
         """
-        device = dr.async_get(self._hass).async_get_device(
-            identifiers={(DOMAIN, self._entry.entry_id)}
+        # Not `async_get_device`: deprecated from 2026.11 (identifiers are unique only per entry).
+        self._device_id = next(
+            (
+                device.id
+                for device in dr.async_entries_for_config_entry(
+                    dr.async_get(self._hass), self._entry.entry_id
+                )
+                if (DOMAIN, self._entry.entry_id) in device.identifiers
+            ),
+            None,
         )
-        self._device_id = device.id if device else None
         # Sends change the last delivery state and the ids waiting for a report: keep them too.
         self._entry.async_on_unload(self._entry.runtime_data.tracker.async_add_listener(self._save))
 

@@ -7,7 +7,7 @@ from typing import Any
 from homeassistant.components.notify import NotifyEntity, NotifyEntityDescription
 from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET
 from homeassistant.components.notify.legacy import BaseNotificationService
-from homeassistant.const import CONF_NAME
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -16,7 +16,7 @@ import voluptuous as vol
 
 from .const import CONF_PHONE_NUMBER, DOMAIN, SUBENTRY_RECIPIENT
 from .data import SmsGatewaysConfigEntry
-from .entity import SmsGatewaysEntity
+from .entity import SmsGatewaysEntity, contact_device_info
 from .sending import async_send, loaded_entry, refusal
 from .services import OPTIONS_SCHEMA, send_options
 
@@ -90,7 +90,7 @@ async def async_setup_entry(
         if subentry.subentry_type != SUBENTRY_RECIPIENT:
             continue
         async_add_entities(
-            [RecipientNotifyEntity(entry, subentry_id, subentry.data)],
+            [RecipientNotifyEntity(entry, subentry)],
             config_subentry_id=subentry_id,
         )
 
@@ -98,12 +98,17 @@ async def async_setup_entry(
 class RecipientNotifyEntity(SmsGatewaysEntity, NotifyEntity):
     """Sends an SMS to one saved contact (`notify.send_message`)."""
 
-    def __init__(self, entry: SmsGatewaysConfigEntry, subentry_id: str, data: Any) -> None:
-        """Named after the contact, on the entry's device."""
-        super().__init__(entry, RECIPIENT, key=f"recipient_{subentry_id}")
-        self._number: str = data[CONF_PHONE_NUMBER]
-        # The contact's own name; the translation key still gives the icon.
-        self._attr_name = data[CONF_NAME]
+    # The contact's device carries the contact's name; the translation key still gives the icon.
+    _attr_name = None
+
+    def __init__(self, entry: SmsGatewaysConfigEntry, subentry: ConfigSubentry) -> None:
+        """The main feature of the contact's own device."""
+        super().__init__(entry, RECIPIENT, key=f"recipient_{subentry.subentry_id}")
+        self._number: str = subentry.data[CONF_PHONE_NUMBER]
+        # A device per contact, never the entry's own: from 2026.8 a device belongs to one
+        # subentry, and a contact's entity on the entry's device moved that device to the contact
+        # and then lost the entity (as core `ntfy` does, without `via_device`: 2026-only).
+        self._attr_device_info = contact_device_info(entry, subentry)
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send `message` to the contact."""
