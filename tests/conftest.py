@@ -6,7 +6,7 @@ harness still allows no host but 127.0.0.1).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -26,6 +26,24 @@ def _enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """Let Home Assistant load this custom integration in every test that has a `hass`."""
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture(autouse=True)
+def _no_usage_report_of_ours(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test in which Home Assistant reports a deprecated use by this integration.
+
+    Home Assistant's `frame` helper logs "Detected that custom integration 'sms_gateways' ..." for
+    an API that will stop working; zero is the bar on every lane (DeprecationWarnings raised from
+    our modules are errors through pytest's `filterwarnings`).
+    """
+    yield
+    reports = [
+        record.getMessage()
+        for when in ("setup", "call")
+        for record in caplog.get_records(when)
+        if "Detected that custom integration 'sms_gateways'" in record.getMessage()
+    ]
+    assert reports == []
 
 
 @pytest.fixture

@@ -142,6 +142,31 @@ class HomeAssistantApi:
             raise RuntimeError(f"{provider}: the flow ended with {result}")
         return dict(result["result"])
 
+    async def add_contact(self, entry_id: str, name: str, number: str) -> str:
+        """Save a contact (a `recipient` subentry) through its flow; its notify entity's id."""
+        flow = await self.request(
+            "POST",
+            "/api/config/config_entries/subentries/flow",
+            {"handler": [entry_id, "recipient"]},
+        )
+        result = await self.request(
+            "POST",
+            f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",
+            {"name": name, "phone_number": number},
+        )
+        if result.get("type") != "create_entry":
+            raise RuntimeError(f"contact {name}: the flow ended with {result}")
+        # The entry reloads with its new contact: wait for the contact's entity.
+        deadline = asyncio.get_running_loop().time() + 60
+        while asyncio.get_running_loop().time() < deadline:
+            for entity_id, state in (await self.states()).items():
+                if entity_id.startswith("notify.") and (
+                    state["attributes"].get("friendly_name") == name
+                ):
+                    return entity_id
+            await asyncio.sleep(0.5)
+        raise TimeoutError(f"no notify entity for the contact {name}")
+
     async def set_options(self, entry_id: str, options: dict[str, Any]) -> None:
         """Run the entry's options flow with `options`."""
         flow = await self.request(

@@ -93,6 +93,17 @@ async def test_real_home_assistant(processes: Processes, expected_lingering_time
         assert [m["text"] for m in state["enviosms"]["sent"]] == ["Alarm tripped"]
         assert len(state["itniotech"]["sent"]) == 2
 
+        # A saved contact is a notify entity of its own (on 2026.8+ it vanished while it shared
+        # the entry's device).
+        contact = await api.add_contact(entries["enviosms"]["entry_id"], "Ana", "+525512345679")
+        await api.request(
+            "POST", "/api/services/notify/send_message", {"entity_id": contact, "message": "Hola"}
+        )
+        state = await sim(session, procs, "/_sim/state")
+        assert [(m["number"], m["text"]) for m in state["enviosms"]["sent"]][-1:] == [
+            ("5512345679", "Hola")
+        ]
+
         # Receiving: by poll (112088, SMSMobileAPI) and by webhook (Itniotech), seen as events.
         events = await api.events("sms_gateways_message_received")
         await sim(
