@@ -130,8 +130,13 @@ async def _click(page: Any, *texts: str) -> None:
 
 
 def _field(page: Any, label: str) -> Any:
-    """The form field labelled `label` (a required field's label may end in `*`)."""
-    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
+    """The form field labelled `label` (a required field's label may end in `*`).
+
+    Home Assistant 2025.4's text fields are found by their label; 2026.11's carry it only as the
+    input's accessible name.
+    """
+    name = re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$")
+    return page.get_by_label(name).or_(page.get_by_role("textbox", name=name)).first
 
 
 @pytest.mark.parametrize(("expected_lingering_timers", "expected_lingering_tasks"), [(True, True)])
@@ -209,9 +214,11 @@ async def _add_entry(page: Any, shots: Shots, procs: Processes) -> None:
     await shots.take("form")
     await _click(page, "Submit", "Next")
 
-    await page.get_by_text("Created configuration for EnvioSMS (prueba)").first.wait_for()
+    # 2025.4 says so; 2026.11 goes on to name the new device and assign its area.
+    created = page.get_by_text("Created configuration for EnvioSMS (prueba)")
+    await created.or_(page.get_by_text("Name and assign")).first.wait_for()
     await shots.take("success")
-    await _click(page, "Finish")
+    await _click(page, "Finish", "Skip and finish")
 
     await page.goto(f"{procs.ha_url}/config/integrations/integration/sms_gateways")
     await page.get_by_text("EnvioSMS (prueba)").first.wait_for()

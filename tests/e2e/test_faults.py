@@ -415,14 +415,18 @@ def _our_errors(log: str) -> list[str]:
 
     Two kinds are Home Assistant's own and expected: a failed poll, logged once by the
     coordinator ("Error fetching …"), and an action that raised a translated HomeAssistantError
-    on purpose, which Home Assistant 2025.4's websocket API logs with its traceback
-    ("Unexpected exception"); those are counted by `_action_errors` instead.
+    on purpose, which Home Assistant's websocket API logs (2025.4: "Unexpected exception" with its
+    traceback; 2025.6 and newer: one line "Error during service call to ..."); those are counted by
+    `_action_errors` instead.
     """
     return [
         record.splitlines()[0]
         for record in _records(log)
         if "sms_gateways" in record
         and (" ERROR " in record or " CRITICAL " in record or "Traceback" in record)
+        # Debug logging is on: a traceback at DEBUG is detail asked for (Home Assistant 2026's
+        # coordinator adds "Full error:" with one to each failed poll), not an error.
+        and " DEBUG " not in record.splitlines()[0]
         and "Error fetching" not in record
         and not _is_action_error(record)
     ]
@@ -440,10 +444,14 @@ def _records(log: str) -> list[str]:
 
 def _is_action_error(record: str) -> bool:
     lines = record.rstrip().splitlines()
-    return (
-        "[homeassistant.components.websocket_api" in lines[0]
-        and "sms_gateways/sending.py" in record
-        and lines[-1].startswith("homeassistant.exceptions.HomeAssistantError: ")
+    if "[homeassistant.components.websocket_api" not in lines[0]:
+        return False
+    # Home Assistant 2025.6 and newer: one line.
+    if "Error during service call to sms_gateways." in lines[0]:
+        return True
+    # 2025.4: "Unexpected exception" with the traceback through our code.
+    return "sms_gateways/sending.py" in record and lines[-1].startswith(
+        "homeassistant.exceptions.HomeAssistantError: "
     )
 
 
