@@ -290,6 +290,23 @@ async def test_legacy_notify_data_options(hass: HomeAssistant, gateways: FakeGat
         )
 
 
+async def test_removed_contact_leaves_nothing(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(
+        hass, mock_entry(gateways, "itniotech", recipients={"Ana": NUMBERS["itniotech"][0]})
+    )
+    entity_id = contact_entity_id(hass, entry, "Ana")
+    device_id = er.async_get(hass).async_get(entity_id).device_id
+    (subentry,) = entry.subentries.values()
+    assert hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+    await hass.async_block_till_done()
+    # The contact's device and entity go with it; the entry's own device and entities stay.
+    assert dr.async_get(hass).async_get(device_id) is None
+    assert er.async_get(hass).async_get(entity_id) is None
+    assert hass.states.get(entity_id) is None
+    assert entry_device(hass, entry) is not None
+    assert hass.states.get(f"sensor.{_slug(entry.title)}_balance") is not None
+
+
 @pytest.mark.parametrize("provider", PROVIDERS)
 async def test_notify_entity(hass: HomeAssistant, gateways: FakeGateways, provider: str) -> None:
     entry = await setup_entry(

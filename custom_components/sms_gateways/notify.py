@@ -20,7 +20,8 @@ from .entity import SmsGatewaysEntity, contact_device_info
 from .sending import async_send, loaded_entry, refusal
 from .services import OPTIONS_SCHEMA, send_options
 
-# Sends are awaited one by one per entity: a notify call is one message.
+# 0 means no limit: Home Assistant does not queue sends; each send bounds its own requests to the
+# provider's concurrency in the gateway client.
 PARALLEL_UPDATES = 0
 DATA_SCHEMA = vol.Schema(OPTIONS_SCHEMA)
 
