@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
 import aiohttp
+from aiohttp.http_exceptions import HttpProcessingError
 from yarl import URL
 
 from .errors import (
@@ -333,22 +334,26 @@ class Gateway(ABC):
         formatted, info = self.prepare(numbers, text, options)
         size = self.capabilities.max_recipients_per_request
         batches = [formatted[i : i + size] for i in range(0, len(formatted), size)]
-        semaphore = asyncio.Semaphore(self.capabilities.max_concurrent_requests)
         errors: list[GatewayError] = []
+        outcome: list[list[RecipientResult]] = [[] for _ in batches]
+        todo = iter(enumerate(batches))
 
-        async def run(batch: list[str]) -> list[RecipientResult]:
-            async with semaphore:
+        async def worker() -> None:
+            # A few workers taking batches in turn, not a task per batch: a thousand one-number
+            # requests started at once kept the event loop busy for hundreds of milliseconds.
+            for index, batch in todo:
                 try:
-                    return await self._async_send_batch(batch, text, options)
+                    outcome[index] = await self._async_send_batch(batch, text, options)
                 except GatewayError as err:
                     errors.append(err)
                     reason = err.reason or str(err)
-                    return [
+                    outcome[index] = [
                         RecipientResult(number=n, accepted=False, reason=reason, code=err.code)
                         for n in batch
                     ]
 
-        outcome = await asyncio.gather(*(run(batch) for batch in batches))
+        workers = min(self.capabilities.max_concurrent_requests, len(batches))
+        await asyncio.gather(*(worker() for _ in range(workers)))
         results = tuple(r for batch_results in outcome for r in batch_results)
         if errors and len(errors) == len(batches) and not any(r.accepted for r in results):
             first = errors[0]
@@ -372,17 +377,23 @@ class Gateway(ABC):
         """Make one bounded request to `url + path`.
 
         `raw_query` is appended as it stands, for providers that need a query encoded in something
-        other than UTF-8. Time-outs, connection errors, 429 and 5xx become `TemporaryError`; the
-        message names the path only (credentials may be in it, so never the URL).
+        other than UTF-8. Time-outs (at any stage), connection errors, 429 and 5xx become
+        `TemporaryError`; a body whose framing or encoding is broken becomes `ProtocolError`, and
+        so does anything else the transport raises: nothing but a `GatewayError` (or a
+        cancellation) leaves here. The message names the path only (credentials may be in it, so
+        never the URL).
         """
         url = self._url + path
         if raw_query is not None:
             url = f"{url}?{raw_query}"
         where = path.split("/")[1] if path.count("/") else path
+        # Outside the transport's boundary: a URL that cannot be parsed is the entry's mistake
+        # (the config flow reports it), not an answer of the provider's.
+        target = URL(url, encoded=raw_query is not None)
         try:
             async with self._session.request(
                 method,
-                URL(url, encoded=raw_query is not None),
+                target,
                 params=params,
                 data=data,
                 json=json,
@@ -391,15 +402,32 @@ class Gateway(ABC):
                 allow_redirects=False,
             ) as resp:
                 body = await read_bounded(resp.content, MAX_RESPONSE_BYTES)
-                if body is None:
-                    raise ProtocolError(f"{self.name} answered /{where} with an oversized body")
-                answer = HttpAnswer(resp.status, body, dict(resp.headers))
+                status, response_headers = resp.status, dict(resp.headers)
         except TimeoutError:
+            # Also a time-out while the body was still arriving, after the headers.
             raise TemporaryError(f"{self.name} did not answer in time (/{where})") from None
-        except aiohttp.ClientError as err:
+        except HttpProcessingError as err:
+            # A broken framing of the body (chunk sizes, encodings, over-long lines): aiohttp's
+            # pure-Python parser lets it out of `read` as it stands, not as a `ClientError`.
+            raise ProtocolError(
+                f"{self.name} answered /{where} with a malformed body: {type(err).__name__}"
+            ) from None
+        except (aiohttp.ClientError, OSError) as err:
+            # OSError: a connection reset or closed under a read, as the socket reported it.
             raise TemporaryError(
                 f"Cannot reach {self.name} (/{where}): {type(err).__name__}"
             ) from None
+        except Exception as err:  # noqa: BLE001 - the transport boundary: nothing else leaves
+            # Anything else out of the transport (a body that cannot be decoded ...) is an answer
+            # we cannot use; only the type is named, as messages of these may carry the URL.
+            # CancelledError is not an Exception: a cancelled request stays cancelled.
+            raise ProtocolError(
+                f"{self.name} answered /{where} with a body that cannot be read: "
+                f"{type(err).__name__}"
+            ) from None
+        if body is None:
+            raise ProtocolError(f"{self.name} answered /{where} with an oversized body")
+        answer = HttpAnswer(status, body, response_headers)
         if answer.status == 429:
             raise TemporaryError(
                 f"{self.name} asks to slow down (HTTP 429)",
