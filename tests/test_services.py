@@ -15,6 +15,7 @@ import pytest
 from custom_components.sms_gateways.const import DOMAIN
 from tests.common import (
     PROVIDERS,
+    TITLES,
     FakeGateways,
     contact_entity_id,
     entry_device,
@@ -149,12 +150,14 @@ async def test_smsmobileapi_channel_and_schedule(
 async def test_itniotech_sender_and_batches(hass: HomeAssistant, gateways: FakeGateways) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
     gateways["itniotech"].balance = 100
-    numbers = [f"+9185632{i:05d}" for i in range(1001)]
+    # The action's limit is Itniotech's batch: one request (batches beyond are tested on the
+    # client, tests/gateways/test_itniotech.py).
+    numbers = [f"+9185632{i:05d}" for i in range(1000)]
     response = await send_sms(
         hass, entry.entry_id, recipients=numbers, message="hi", sender_id="HOME"
     )
-    assert len(response["accepted"]) == 1001
-    assert sends(gateways, "itniotech") == 2
+    assert response["accepted"] == numbers
+    assert sends(gateways, "itniotech") == 1
     assert {m.options.get("senderId") for m in gateways["itniotech"].sent} == {"HOME"}
 
 
@@ -359,3 +362,97 @@ async def test_naive_send_at_is_home_assistant_local_time(
     assert gateways["enviosms"].sent[0].options["fechaHoraEnvio"] == local.strftime(
         "%Y-%m-%d %H:%M:%S"
     )
+
+
+# Far enough ahead that converting it to a provider's zone leaves datetime's range (year 10000).
+FAR_FUTURE = ["9999-12-31T23:59:59-12:00", "9999-12-31T23:59:59+00:00", "9999-06-01T12:00:00"]
+
+
+@pytest.mark.parametrize("send_at", FAR_FUTURE)
+@pytest.mark.parametrize("provider", ["enviosms", "duanxintong", "smsmobileapi"])
+async def test_send_at_too_far_ahead_sends_nothing(
+    hass: HomeAssistant, gateways: FakeGateways, provider: str, send_at: str
+) -> None:
+    # Home Assistant's zone behind UTC: a naive year-9999 time is past the end in China's zone.
+    await hass.config.async_set_time_zone("America/Mexico_City")
+    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    with pytest.raises(ServiceValidationError) as err:
+        await send_sms(
+            hass, entry.entry_id, recipients=NUMBERS[provider], message="hi", send_at=send_at
+        )
+    assert err.value.translation_key == "send_at_out_of_range"
+    assert err.value.translation_placeholders is not None
+    latest = dt_util.parse_datetime(err.value.translation_placeholders["latest"])
+    assert latest is not None
+    assert latest.year <= dt_util.now().year + 1
+    assert gateways[provider].sent == []
+    assert sends(gateways, provider) == 0
+
+
+async def test_send_at_within_a_year_is_sent(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "duanxintong"))
+    when = dt_util.utcnow().replace(microsecond=0) + timedelta(days=364)
+    await send_sms(
+        hass, entry.entry_id, recipients=["13512345678"], message="hi", send_at=when.isoformat()
+    )
+    china = when.astimezone(dt_util.get_time_zone("Asia/Shanghai")).strftime("%Y%m%d%H%M%S")
+    sends_queries = [q for q in gateways["duanxintong"].queries if "send_phone" in q]
+    assert [q["send_time"] for q in sends_queries] == [china]
+    with pytest.raises(ServiceValidationError) as err:
+        await send_sms(
+            hass,
+            entry.entry_id,
+            recipients=["13512345678"],
+            message="hi",
+            send_at=(when + timedelta(days=2)).isoformat(),
+        )
+    assert err.value.translation_key == "send_at_out_of_range"
+    assert len(gateways["duanxintong"].sent) == 1
+
+
+@pytest.mark.parametrize("send_at", FAR_FUTURE)
+async def test_legacy_notify_send_at_too_far_ahead(
+    hass: HomeAssistant, gateways: FakeGateways, send_at: str
+) -> None:
+    await setup_entry(hass, mock_entry(gateways, "duanxintong"))
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "notify",
+            _slug(TITLES["duanxintong"]),
+            {"message": "hi", "target": NUMBERS["duanxintong"], "data": {"send_at": send_at}},
+            blocking=True,
+        )
+    assert err.value.translation_key == "send_at_out_of_range"
+    assert gateways["duanxintong"].sent == []
+    assert sends(gateways, "duanxintong") == 0
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_too_many_recipients_sends_nothing(
+    hass: HomeAssistant, gateways: FakeGateways, provider: str
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    # Not even numbers: refused on the count, before a single one is parsed.
+    recipients = ["not a number"] * 1001
+    with pytest.raises(ServiceValidationError) as err:
+        await send_sms(hass, entry.entry_id, recipients=recipients, message="hi")
+    assert err.value.translation_key == "too_many_recipients"
+    assert err.value.translation_placeholders == {"count": "1001", "limit": "1000"}
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "notify",
+            _slug(entry.title),
+            {"message": "hi", "target": recipients},
+            blocking=True,
+        )
+    assert err.value.translation_key == "too_many_recipients"
+    assert gateways[provider].sent == []
+    assert sends(gateways, provider) == 0
+
+
+async def test_thousand_recipients_are_sent(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "duanxintong"))
+    numbers = [f"+86135{i:08d}" for i in range(1000)]
+    response = await send_sms(hass, entry.entry_id, recipients=numbers, message="hi")
+    assert response["accepted"] == numbers
+    assert sends(gateways, "duanxintong") == 10

@@ -74,10 +74,10 @@ class SmsNotificationService(BaseNotificationService):
                 translation_placeholders={"provider": DOMAIN},
             ) from err
         entry = loaded_entry(self.hass, self._entry_id)
-        result = await async_send(
+        sent = await async_send(
             self.hass, entry, targets, _text(message, kwargs.get("title")), options
         )
-        if (error := refusal(entry, targets, result)) is not None:
+        if (error := refusal(entry, sent)) is not None:
             raise error
 
 
@@ -113,8 +113,8 @@ class RecipientNotifyEntity(SmsGatewaysEntity, NotifyEntity):
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send `message` to the contact."""
-        result = await async_send(
+        sent = await async_send(
             self.hass, self._entry, [self._number], _text(message, title), send_options({})
         )
-        if (error := refusal(self._entry, [self._number], result)) is not None:
+        if (error := refusal(self._entry, sent)) is not None:
             raise error

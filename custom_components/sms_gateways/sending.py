@@ -7,12 +7,16 @@ retried: a second try could send the SMS twice), record the outcome for the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .data import SmsGatewaysConfigEntry
@@ -20,6 +24,32 @@ from .errors import action_error
 from .gateways.base import SendOptions, SendResult
 from .gateways.errors import AuthError, GatewayError
 from .gateways.numbers import to_e164
+
+# At most this many numbers a call (the action's field description says so). It is the largest
+# request any of the providers takes (Itniotech: 1,000 numbers); more is a bulk campaign, which
+# would hold a provider's connections for minutes (one request a number on EnvioSMS and
+# SMSMobileAPI) and cannot be taken back once it has started.
+MAX_RECIPIENTS = 1000
+# Numbers parsed between two yields to the event loop: phonenumbers takes 25-100 ms for 1,000.
+PARSE_CHUNK = 100
+# How far ahead `send_at` may be. No provider documents scheduling further than this, a message
+# planned more than a year ahead is almost certainly a typo (a wrong year), and the bound keeps
+# every time well inside what the providers' formats express: a year-9999 time moved to the
+# provider's zone (UTC+8 for 112088) left Python's datetime range and raised OverflowError.
+SEND_AT_HORIZON = timedelta(days=365)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What one send did, and the numbers the user gave by their provider form."""
+
+    result: SendResult
+    # Provider form -> international form, for the response and errors.
+    numbers: Mapping[str, str]
+
+    def e164(self, number: str) -> str:
+        """`number` (provider form) as the user's number in international form, where known."""
+        return self.numbers.get(number, number)
 
 
 def loaded_entry(hass: HomeAssistant, entry_id: str) -> SmsGatewaysConfigEntry:
@@ -41,14 +71,72 @@ def loaded_entry(hass: HomeAssistant, entry_id: str) -> SmsGatewaysConfigEntry:
     return typed
 
 
+def check_recipient_count(recipients: Sequence[str]) -> None:
+    """Refuse more than `MAX_RECIPIENTS` numbers, before a single one is parsed."""
+    if len(recipients) > MAX_RECIPIENTS:
+        raise ServiceValidationError(
+            f"{len(recipients)} recipients; at most {MAX_RECIPIENTS} a call",
+            translation_domain=DOMAIN,
+            translation_key="too_many_recipients",
+            translation_placeholders={
+                "count": str(len(recipients)),
+                "limit": str(MAX_RECIPIENTS),
+            },
+        )
+
+
+def check_send_at(entry: SmsGatewaysConfigEntry, send_at: datetime | None) -> None:
+    """Refuse a `send_at` beyond `SEND_AT_HORIZON`.
+
+    Only where the provider schedules: elsewhere the gateway says the option is not supported,
+    which is the more useful answer. A time in the past is the gateway's to refuse.
+    """
+    if send_at is None or not entry.runtime_data.gateway.capabilities.schedule:
+        return
+    latest = dt_util.now() + SEND_AT_HORIZON
+    # Aware datetimes compare without being converted, so year 9999 in any zone is safe here.
+    if send_at.tzinfo is not None and send_at > latest:
+        shown = latest.replace(second=0, microsecond=0).isoformat(timespec="minutes")
+        raise ServiceValidationError(
+            f"send_at is more than {SEND_AT_HORIZON.days} days ahead (latest {shown})",
+            translation_domain=DOMAIN,
+            translation_key="send_at_out_of_range",
+            translation_placeholders={"latest": shown},
+        )
+
+
+async def _async_user_numbers(
+    entry: SmsGatewaysConfigEntry, recipients: Sequence[str]
+) -> dict[str, str]:
+    """Provider form -> international form of the numbers the user gave.
+
+    Parsed `PARSE_CHUNK` at a time, yielding to the event loop in between, so a long list does
+    not stall it. A number that does not parse is left out: the gateway refuses it by name.
+    """
+    gateway = entry.runtime_data.gateway
+    mapping: dict[str, str] = {}
+    for start in range(0, len(recipients), PARSE_CHUNK):
+        if start:
+            await asyncio.sleep(0)
+        for number in recipients[start : start + PARSE_CHUNK]:
+            try:
+                mapping[gateway.format_number(number)] = to_e164(number, gateway.default_region)
+            except GatewayError:
+                continue
+    return mapping
+
+
 async def async_send(
     hass: HomeAssistant,
     entry: SmsGatewaysConfigEntry,
     recipients: Sequence[str],
     message: str,
     options: SendOptions,
-) -> SendResult:
-    """Send once; raise a translated error if nothing could be sent."""
+) -> Sent:
+    """Validate, then send once; raise a translated error if nothing could be sent."""
+    check_recipient_count(recipients)
+    check_send_at(entry, options.send_at)
+    numbers = await _async_user_numbers(entry, recipients)
     gateway = entry.runtime_data.gateway
     try:
         result = await gateway.async_send(list(recipients), message, options)
@@ -58,30 +146,12 @@ async def async_send(
     except GatewayError as err:
         raise action_error(err, gateway.name) from err
     entry.runtime_data.tracker.record_send(result)
-    return result
+    return Sent(result, numbers)
 
 
-def _user_numbers(entry: SmsGatewaysConfigEntry, recipients: Sequence[str]) -> dict[str, str]:
-    """Provider form -> international form of the numbers the user gave."""
-    gateway = entry.runtime_data.gateway
-    mapping: dict[str, str] = {}
-    for number in recipients:
-        try:
-            mapping[gateway.format_number(number)] = to_e164(number, gateway.default_region)
-        except GatewayError:
-            continue
-    return mapping
-
-
-def response(
-    entry: SmsGatewaysConfigEntry, recipients: Sequence[str], result: SendResult
-) -> dict[str, Any]:
+def response(sent: Sent) -> dict[str, Any]:
     """The action's response (SPEC.md), numbers in international form."""
-    numbers = _user_numbers(entry, recipients)
-
-    def e164(number: str) -> str:
-        return numbers.get(number, number)
-
+    result, e164 = sent.result, sent.e164
     return {
         "accepted": [e164(r.number) for r in result.accepted],
         "rejected": [
@@ -93,17 +163,13 @@ def response(
     }
 
 
-def refusal(
-    entry: SmsGatewaysConfigEntry, recipients: Sequence[str], result: SendResult
-) -> HomeAssistantError | None:
+def refusal(entry: SmsGatewaysConfigEntry, sent: Sent) -> HomeAssistantError | None:
     """The error telling which recipients failed and why, or None if all were accepted."""
+    result = sent.result
     rejected = result.rejected
     if not rejected:
         return None
-    numbers = _user_numbers(entry, recipients)
-    reasons = "; ".join(
-        f"{numbers.get(r.number, r.number)}: {r.reason or 'rejected'}" for r in rejected[:10]
-    )
+    reasons = "; ".join(f"{sent.e164(r.number)}: {r.reason or 'rejected'}" for r in rejected[:10])
     if len(rejected) > 10:
         reasons += f"; … (+{len(rejected) - 10})"
     name = entry.runtime_data.gateway.name

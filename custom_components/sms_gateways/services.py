@@ -68,19 +68,19 @@ def send_options(data: dict[str, object]) -> SendOptions:
 
 async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
     entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    result = await async_send(
+    sent = await async_send(
         call.hass,
         entry,
         call.data[ATTR_RECIPIENTS],
         call.data[ATTR_MESSAGE],
         send_options(dict(call.data)),
     )
-    error = refusal(entry, call.data[ATTR_RECIPIENTS], result)
+    error = refusal(entry, sent)
     # With a response the caller reads which numbers failed; without one, say it loudly. If no
     # number at all went out, that is an error either way.
-    if error is not None and (not call.return_response or not result.accepted):
+    if error is not None and (not call.return_response or not sent.result.accepted):
         raise error
-    return response(entry, call.data[ATTR_RECIPIENTS], result) if call.return_response else None
+    return response(sent) if call.return_response else None
 
 
 @callback
