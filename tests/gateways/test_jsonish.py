@@ -53,7 +53,31 @@ json_values = st.recursive(
 
 @given(json_values)
 def test_strict_json_round_trips(value: object) -> None:
-    assert jsonish.loads(json.dumps(value)) == value
+    # Everything comes back as it was, but NUL, which Home Assistant's recorder cannot store.
+    text = json.dumps(value)
+    assert jsonish.loads(text) == json.loads(text.replace("\\u0000", "\\ufffd"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"t": "\\ud800"}', {"t": "\ufffd"}),  # a lone high surrogate
+        ('{"t": "a\\udfffb"}', {"t": "a\ufffdb"}),  # a lone low surrogate
+        ('{"\\udc00": 1}', {"\ufffd": 1}),  # in a key
+        ('["\\ud83d\\ude00"]', ["\U0001f600"]),  # a pair is the character it encodes
+        ("{t: 'x\\u0000y'}", {"t": "x\ufffdy"}),  # NUL, in the lenient parser too
+        ('[[[["\\ud800"]]]]', [[[["\ufffd"]]]]),
+    ],
+)
+def test_text_home_assistant_cannot_store_is_replaced(text: str, expected: object) -> None:
+    value = jsonish.loads(text)
+    assert value == expected
+    json.dumps(value, ensure_ascii=False).encode("utf-8")  # storable: no surrogate is left
+
+
+def test_bytes_that_are_not_utf8_are_refused() -> None:
+    with pytest.raises(ValueError):
+        jsonish.loads(b'{"t": "\xff\xfe"}')
 
 
 @given(st.text(max_size=300))

@@ -12,6 +12,8 @@ import json
 import math
 from typing import Any
 
+from .text import clean_text
+
 _MAX_DEPTH = 64
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
             "t": "\t"}  # fmt: skip
@@ -19,19 +21,43 @@ _WORDS = {"true": True, "false": False, "null": None, "True": True, "False": Fal
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse strict JSON, or a JavaScript-style object literal; raise `ValueError` otherwise."""
+    """Parse strict JSON, or a JavaScript-style object literal; raise `ValueError` otherwise.
+
+    Bytes must be UTF-8. Every string in the result (keys too) is cleaned (`clean_text`): a
+    provider's or a caller's escapes cannot smuggle in text Home Assistant cannot store.
+    """
     if isinstance(text, bytes):
         text = text.decode("utf-8-sig")
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError):
-        pass
-    parser = _Parser(text)
-    value = parser.value(0)
-    parser.skip()
-    if parser.pos != len(text):
-        raise ValueError(f"unexpected data at {parser.pos}")
-    return value
+        parser = _Parser(text)
+        value = parser.value(0)
+        parser.skip()
+        if parser.pos != len(text):
+            raise ValueError(f"unexpected data at {parser.pos}") from None
+    return _cleaned(value)
+
+
+def _cleaned(value: Any) -> Any:
+    # Iterative: the depth of what json.loads accepted is not ours to bound here.
+    if isinstance(value, str):
+        return clean_text(value)
+    if not isinstance(value, (dict, list)):
+        return value
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any, Any]] = [(root, 0, value)]
+    while stack:
+        parent, key, node = stack.pop()
+        if isinstance(node, str):
+            parent[key] = clean_text(node)
+        elif isinstance(node, list):
+            stack.extend((node, i, item) for i, item in enumerate(node))
+        elif isinstance(node, dict):
+            cleaned = {clean_text(k) if isinstance(k, str) else k: v for k, v in node.items()}
+            parent[key] = cleaned
+            stack.extend((cleaned, k, v) for k, v in cleaned.items())
+    return root[0]
 
 
 class _Parser:

@@ -53,3 +53,24 @@ def analyse(text: str) -> TextInfo:
     if units <= single:
         return TextInfo(encoding, units, 1)
     return TextInfo(encoding, units, -(-units // multi))
+
+
+# What Home Assistant cannot store or send on: lone UTF-16 surrogates (JSON's "\ud800" parses into
+# one; UTF-8 cannot encode it, so every later save of the inbox and the websocket event would
+# fail) and NUL (PostgreSQL, a recorder back end, refuses it in text).
+_REPLACEMENT = "\ufffd"
+
+
+def clean_text(text: str) -> str:
+    """`text` with lone surrogates and NUL replaced by U+FFFD; anything else kept as it is.
+
+    A valid surrogate pair (an emoji written as two JSON escapes) is joined into its character.
+    """
+    if text.isascii():
+        return text.replace("\x00", _REPLACEMENT) if "\x00" in text else text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Through UTF-16 with surrogates allowed: pairs recombine, lone halves become U+FFFD.
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text.replace("\x00", _REPLACEMENT) if "\x00" in text else text
