@@ -25,7 +25,7 @@ from homeassistant.setup import async_setup_component
 
 from bench.harness import add_entry, home_assistant, percentile_ms, write
 from custom_components.sms_gateways.const import EVENT_MESSAGE_RECEIVED
-from custom_components.sms_gateways.inbox import MAX_SEEN
+from custom_components.sms_gateways.ledger import MAX_SEEN
 from tests.fakes.itniotech import inbound_push_body
 
 POSTS = 1000
@@ -117,7 +117,7 @@ async def memory() -> list[str]:
         for target in MEMORY_STEPS:
             while done < target:
                 body = inbound_push_body("918563214199", f"message number {done}")
-                inbox.accept_push(gateway.parse_webhook(body, {}))
+                await inbox.async_accept_push(gateway.parse_webhook(body, {}))
                 done += 1
                 if done % 500 == 0:
                     await hass.async_block_till_done()

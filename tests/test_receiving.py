@@ -240,19 +240,21 @@ async def test_dedupe_across_restart(
 async def test_saved_before_it_fires(
     hass: HomeAssistant, gateways: FakeGateways, hass_storage: dict[str, Any]
 ) -> None:
-    """112088 forgets what it handed out: what a poll fetched is on disk when its event fires."""
+    """Write-ahead: when an event fires, the disk already says it fired (a crash cannot repeat it)."""
     entry = await setup_entry(hass, mock_entry(gateways, "duanxintong"))
-    on_disk_at_fire: list[list[str]] = []
+    on_disk_at_fire: list[tuple[bool, list[str]]] = []
 
     @callback
     def listener(event: Event[Any]) -> None:
         stored = hass_storage[storage_key(entry.entry_id)]["data"]
-        on_disk_at_fire.append([p["text"] for p in stored["pending"]])
+        on_disk_at_fire.append(
+            (event.data["message_id"] in stored["seen"], [p["text"] for p in stored["pending"]])
+        )
 
     hass.bus.async_listen(EVENT_MESSAGE_RECEIVED, listener)
     gateways["duanxintong"].queue_inbound("13798361236", "不要丢")
     await tick(hass)
-    assert on_disk_at_fire == [["不要丢"]]
+    assert on_disk_at_fire == [(True, [])]
 
 
 async def test_restart_between_fetch_and_fire_loses_nothing(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.const import CONF_NAME, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, discovery
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .client import create_gateway
@@ -15,7 +12,7 @@ from .const import DOMAIN
 from .data import SmsGatewaysConfigEntry, SmsGatewaysData
 from .errors import setup_error
 from .gateways.errors import GatewayError
-from .inbox import storage_key
+from .inbox_store import async_remove_inbox
 from .issues import async_clear_issues
 from .receiving import async_setup_receiving, async_start_receiving
 from .services import async_setup_services
@@ -72,7 +69,7 @@ async def _async_update_listener(hass: HomeAssistant, entry: SmsGatewaysConfigEn
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
     """The entry is deleted: its stored inbox, cloudhook and repair issues go with it."""
-    await Store[dict[str, Any]](hass, 1, storage_key(entry.entry_id)).async_remove()
+    await async_remove_inbox(hass, entry.entry_id)
     if CONF_WEBHOOK_ID in entry.data:
         await async_remove_cloudhook(hass, entry)
     async_clear_issues(hass, entry.entry_id)

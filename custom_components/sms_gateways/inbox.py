@@ -1,30 +1,29 @@
-"""Exactly once and never lost: the persisted record of an entry's inbound messages and reports.
+"""Exactly once, and acknowledged only when durable: an entry's inbound messages and reports.
 
 Every inbound message and delivery report, polled or pushed, comes through `Inbox`:
-- a bounded, ordered record of the ids already fired (messages, report id+status, push event ids)
-  makes a message seen twice — polled twice, pushed twice, polled and pushed, or seen again after a
-  restart — fire once;
-- messages fetched from a provider that forgets what it handed out (112088) are saved to disk
-  *before* their events fire, and anything saved but not yet fired is fired after a restart;
-- the poll cursor (`since`) survives restarts, so messages that arrived while Home Assistant was
-  down are still fetched; the very first poll of a new entry starts from "now", so old messages
-  in the provider's log do not trigger automations;
+- the ledger (ledger.py) drops what was fired or waits already — polled twice, pushed twice,
+  polled and pushed, or seen again after a restart — and bounds everything by bytes;
+- a push is on disk before it is answered 200, and a poll's batch before anything fires (for
+  112088, which forgets what it handed out, the file is the only copy);
+- firing is write-ahead: what is about to fire is written as fired, and fires as soon as that
+  write is on disk, with nothing awaited in between. A crash before the write: it fires after the
+  restart; after it: it has fired. Never twice;
+- the poll cursor survives restarts, so messages that arrived while Home Assistant was down are
+  still fetched; the very first poll of a new entry starts from "now";
 - nothing fires before Home Assistant has started and the entry's entities exist: until then
-  accepted messages wait (saved), so the first automations of the day do not miss them.
+  accepted messages wait, saved, so the first automations of the day do not miss them.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.start import async_at_started
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -47,38 +46,22 @@ from .const import (
 from .data import SmsGatewaysConfigEntry
 from .delivery import DeliveryState
 from .gateways.base import DeliveryReport, InboundMessage, WebhookPayload
+from .inbox_store import InboxFile, InboxNotSavedError, storage_key
+from .ledger import Ledger, LedgerFullError, Pending
 
-STORAGE_VERSION = 1
-# Ids remembered per entry: far more than any provider re-delivers (a poll window holds at most a
-# few hundred), small enough that the record stays a few hundred KiB.
-MAX_SEEN = 5000
-# Cheap paths (pushes, reports, cursor) are written at most once a second.
-SAVE_DELAY = 1.0
+__all__ = ["Inbox", "InboxBusyError", "signal_message", "storage_key"]
+
 # Provider clocks and "after" boundaries are loose: poll again from a little before the last poll.
 CURSOR_OVERLAP = timedelta(seconds=60)
 
 
-class _Pending(TypedDict):
-    message_id: str
-    sender: str
-    text: str
-    received_at: str
-    source: str
+class InboxBusyError(Exception):
+    """A push cannot be taken now (too much waits, or the inbox cannot be saved)."""
 
 
 def signal_message(entry_id: str) -> str:
     """The dispatcher signal an entry's `incoming_sms` event entity listens to."""
     return f"{DOMAIN}_{entry_id}_message_received"
-
-
-def _report_key(report: DeliveryReport) -> str:
-    # A status change (sent, then delivered) is news; the same status again is not.
-    return f"report:{report.message_id}:{report.status.value}"
-
-
-def storage_key(entry_id: str) -> str:
-    """The storage file of an entry's inbox."""
-    return f"{DOMAIN}.{entry_id}.inbox"
 
 
 class Inbox:
@@ -88,48 +71,28 @@ class Inbox:
         """Nothing is loaded until `async_load`."""
         self._hass = hass
         self._entry = entry
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, storage_key(entry.entry_id), private=True, atomic_writes=True
-        )
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        # Accepted, not fired yet; messages are saved, reports are not (a lost report only leaves
-        # the sensor one step behind, and the provider's log still has it).
-        self._pending: list[_Pending] = []
-        self._waiting_ids: set[str] = set()
-        # Fetched by a poll, being written to disk before they are queued.
-        self._in_flight: list[_Pending] = []
-        self._reports: list[DeliveryReport] = []
+        self._ledger = Ledger()
+        self._file = InboxFile(hass, entry.entry_id, entry.title, self._data, self._saved)
+        # Batches written as fired, each with the number of its change: a batch fires once the
+        # file has written that change.
+        self._firing: list[tuple[int, list[Pending], list[DeliveryReport]]] = []
         self.cursor: datetime | None = None
         # Polling is off and the webhook listens: the cursor moves to when it stops listening.
         self.cursor_follows_pushes = False
         self._started = False
-        self._fire_scheduled = False
         self._device_id: str | None = None
         self.fired_messages = 0
         self.fired_reports = 0
-        self.duplicates = 0
 
     async def async_load(self) -> None:
         """Read what was saved; a new entry's cursor starts now."""
-        data = await self._store.async_load()
+        data = await self._file.async_load()
         if data is None:
             self.cursor = dt_util.utcnow()
             # Written now, so a setup that fails and is retried later still starts from here.
-            self._save()
+            self._file.changed()
             return
-        self._seen = OrderedDict.fromkeys(str(i) for i in data.get("seen", []))
-        self._pending = [
-            _Pending(
-                message_id=str(p["message_id"]),
-                sender=str(p["sender"]),
-                text=str(p["text"]),
-                received_at=str(p["received_at"]),
-                source=str(p["source"]),
-            )
-            for p in data.get("pending", [])
-            if isinstance(p, dict) and set(_Pending.__annotations__) <= set(p)
-        ]
-        self._waiting_ids = {p["message_id"] for p in self._pending}
+        self._ledger.restore(data.get("seen") or [], data.get("pending") or [])
         cursor = data.get("cursor")
         self.cursor = dt_util.parse_datetime(cursor) if isinstance(cursor, str) else None
         last = data.get("last_delivery")
@@ -158,125 +121,117 @@ class Inbox:
             None,
         )
         # Sends change the last delivery state and the ids waiting for a report: keep them too.
-        self._entry.async_on_unload(self._entry.runtime_data.tracker.async_add_listener(self._save))
+        self._entry.async_on_unload(
+            self._entry.runtime_data.tracker.async_add_listener(self._tracker_changed)
+        )
 
         @callback
         def started(hass: HomeAssistant) -> None:
             self._started = True
-            self._fire_pending()
+            self._fire_due()
 
         self._entry.async_on_unload(async_at_started(self._hass, started))
 
+    @callback
+    def _tracker_changed(self) -> None:
+        self._file.changed()
+
     async def async_stop(self) -> None:
-        """Write what changed now, not in a second: a reload reads the file straight away."""
+        """Write what changed now: a reload reads the file straight away."""
         self._started = False
         if self.cursor_follows_pushes:
             # Everything until now came by push; the next start asks from here (with overlap).
             self.cursor = dt_util.utcnow() - CURSOR_OVERLAP
-        await self._store.async_save(self._data())
+            self._file.changed()
+        await self._file.async_close()
 
     async def async_accept_polled(
         self, messages: Iterable[InboundMessage], reports: Iterable[DeliveryReport]
     ) -> int:
-        """Fire what a poll brought that was not seen before; return how many were new.
+        """Take what a poll brought that was not seen before; return how many were new.
 
-        New messages are written to disk before any event fires: for a provider that has now
-        forgotten them, the file is the only copy.
+        New messages are on disk before this returns (and before any of them fires). A batch is
+        always taken, whatever waits: the provider may have forgotten it already.
         """
-        fresh = self._new_messages(messages, SOURCE_POLL)
+        fresh = self._ledger.take_messages(messages, SOURCE_POLL, forced=True)
+        new = len(fresh) + self._ledger.take_reports(reports)
         if fresh:
-            # Queued (to fire) only once on disk: a push's firing task may run during the save.
-            # Meanwhile any other save (an unload's) includes them too.
-            self._in_flight = fresh
-            try:
-                await self._store.async_save(self._data())
-            finally:
-                self._in_flight = []
-                self._pending.extend(fresh)
-        new = len(fresh) + self._queue_reports(reports)
+            self._file.changed()
+            await self._file.async_flush()
         if new:
-            self._fire_pending()
+            self._fire_due()
         return new
 
-    @callback
-    def accept_push(self, payload: WebhookPayload) -> int:
-        """Take what a webhook push carried; events fire from a task, after the answer.
+    async def async_accept_push(self, payload: WebhookPayload) -> int:
+        """Take what a webhook push carried; return once it is on disk (then it may be answered).
 
-        A push the provider repeats (same event id, at-least-once delivery) is taken once.
+        A push the provider repeats (same event id, at-least-once delivery) is taken once, and is
+        answered only once the first copy is on disk. `InboxBusyError`: not taken, not to be
+        acknowledged (the provider keeps it and sends it again).
         """
-        if payload.event_id is not None:
-            key = f"event:{payload.event_id}"
-            if key in self._seen:
-                self.duplicates += 1
-                return 0
-            self._remember(key)
-        fresh = self._new_messages(payload.messages, SOURCE_WEBHOOK)
-        self._pending.extend(fresh)
-        new = len(fresh) + self._queue_reports(payload.reports)
-        self._save()
-        if new and self._started and not self._fire_scheduled:
-            self._fire_scheduled = True
-            self._entry.async_create_task(
-                self._hass, self._async_fire(), "sms_gateways inbox", eager_start=False
-            )
+        new = 0
+        try:
+            if payload.event_id is None or self._ledger.take_event(payload.event_id):
+                new = len(self._ledger.take_messages(payload.messages, SOURCE_WEBHOOK))
+                new += self._ledger.take_reports(payload.reports)
+                self._file.changed()
+            await self._file.async_flush()
+        except (LedgerFullError, InboxNotSavedError) as err:
+            raise InboxBusyError from err
+        if new:
+            self._fire_due()
         return new
 
     @callback
     def advance_cursor(self, polled_at: datetime) -> None:
         """The poll that started at `polled_at` succeeded: the next one starts a little earlier."""
         self.cursor = polled_at - CURSOR_OVERLAP
-        self._save()
+        self._file.changed()
 
     def diagnostics(self) -> dict[str, Any]:
         """Counts only: no message text, no number."""
         return {
-            "seen_ids": len(self._seen),
-            "waiting_to_fire": len(self._pending) + len(self._reports),
+            "seen_ids": self._ledger.seen_count,
+            "waiting_to_fire": len(self._ledger.pending)
+            + len(self._ledger.reports)
+            + sum(len(messages) + len(reports) for _, messages, reports in self._firing),
             "fired_messages": self.fired_messages,
             "fired_reports": self.fired_reports,
-            "duplicates_dropped": self.duplicates,
+            "duplicates_dropped": self._ledger.duplicates,
             "cursor": self.cursor.isoformat() if self.cursor else None,
+            "writes": self._file.writes,
+            "saved": self._file.saved,
         }
 
-    def _new_messages(self, messages: Iterable[InboundMessage], source: str) -> list[_Pending]:
-        """The messages not seen nor waiting yet (from now on they count as waiting)."""
-        fresh: list[_Pending] = []
-        for message in messages:
-            if message.message_id in self._seen or message.message_id in self._waiting_ids:
-                self.duplicates += 1
-                continue
-            self._waiting_ids.add(message.message_id)
-            fresh.append(
-                _Pending(
-                    message_id=message.message_id,
-                    sender=message.sender,
-                    text=message.text,
-                    received_at=message.received_at.isoformat(),
-                    source=source,
-                )
-            )
-        return fresh
+    @callback
+    def _fire_due(self) -> None:
+        """Write what waits as fired; it fires once that write is on disk (`_saved`)."""
+        if not self._started or not (self._ledger.pending or self._ledger.reports):
+            return
+        messages, reports = self._ledger.take_due()
+        self._firing.append((self._file.changed(), messages, reports))
+        self._hass.async_create_background_task(
+            self._async_flush_quietly(), f"{DOMAIN} inbox fire", eager_start=True
+        )
 
-    def _queue_reports(self, reports: Iterable[DeliveryReport]) -> int:
-        count = 0
-        for report in reports:
-            key = _report_key(report)
-            if key in self._seen or key in self._waiting_ids:
-                self.duplicates += 1
-                continue
-            self._waiting_ids.add(key)
-            self._reports.append(report)
-            count += 1
-        return count
-
-    async def _async_fire(self) -> None:
-        self._fire_pending()
+    async def _async_flush_quietly(self) -> None:
+        # A failed write is logged, reported and retried by the file; what is firing fires after
+        # the retry's write (`_saved`).
+        try:
+            await self._file.async_flush()
+        except InboxNotSavedError:
+            return
 
     @callback
-    def _fire_pending(self) -> None:
-        self._fire_scheduled = False
-        if not self._started or not (self._pending or self._reports):
-            return
+    def _saved(self) -> None:
+        """A write reached the disk: fire the batches it recorded as fired, awaiting nothing."""
+        written = self._file.written
+        while self._firing and self._firing[0][0] <= written:
+            _, messages, reports = self._firing.pop(0)
+            self._fire(messages, reports)
+
+    @callback
+    def _fire(self, messages: list[Pending], reports: list[DeliveryReport]) -> None:
         runtime = self._entry.runtime_data
         base = {
             ATTR_CONFIG_ENTRY_ID: self._entry.entry_id,
@@ -284,30 +239,22 @@ class Inbox:
             ATTR_PROVIDER: runtime.gateway.key,
         }
         signal = signal_message(self._entry.entry_id)
-        while self._pending:
-            item = self._pending[0]
+        for item in messages:
             data = {
                 **base,
-                ATTR_SENDER: item["sender"],
-                ATTR_MESSAGE: item["text"],
-                ATTR_MESSAGE_ID: item["message_id"],
-                ATTR_RECEIVED_AT: item["received_at"],
-                ATTR_SOURCE: item["source"],
+                ATTR_SENDER: item.sender,
+                ATTR_MESSAGE: item.text,
+                ATTR_MESSAGE_ID: item.message_id,
+                ATTR_RECEIVED_AT: item.received_at,
+                ATTR_SOURCE: item.source,
             }
             # Listeners run in their own jobs (the bus and the dispatcher catch their errors), so
             # a failing automation or entity cannot stop the queue half-way.
             self._hass.bus.async_fire(EVENT_MESSAGE_RECEIVED, data)
             async_dispatcher_send(self._hass, signal, data)
-            self._pending.pop(0)
-            self._waiting_ids.discard(item["message_id"])
-            self._remember(item["message_id"])
             self.fired_messages += 1
-        while self._reports:
-            report = self._reports.pop(0)
-            key = _report_key(report)
-            self._waiting_ids.discard(key)
-            self._remember(key)
-            # The tracker's listeners (the sensor, and `_save`) run here.
+        for report in reports:
+            # The tracker's listeners (the sensor, and the file's `changed`) run here.
             runtime.tracker.record_report(report)
             self._hass.bus.async_fire(
                 EVENT_DELIVERY_REPORT,
@@ -319,23 +266,11 @@ class Inbox:
                 },
             )
             self.fired_reports += 1
-        self._save()
-
-    def _remember(self, key: str) -> None:
-        self._seen[key] = None
-        self._seen.move_to_end(key)
-        while len(self._seen) > MAX_SEEN:
-            self._seen.popitem(last=False)
-
-    @callback
-    def _save(self) -> None:
-        self._store.async_delay_save(self._data, SAVE_DELAY)
 
     def _data(self) -> dict[str, Any]:
         tracker = self._entry.runtime_data.tracker
         return {
-            "seen": list(self._seen),
-            "pending": [*self._pending, *self._in_flight],
+            **self._ledger.stored(),
             "cursor": self.cursor.isoformat() if self.cursor else None,
             "last_delivery": tracker.last.as_dict() if tracker.last else None,
             "pending_reports": dict(tracker.pending),

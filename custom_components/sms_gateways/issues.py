@@ -1,4 +1,4 @@
-"""Repair issues: a low balance, and a webhook the provider cannot reach."""
+"""Repair issues: a low balance, a webhook the provider cannot reach, an inbox not saved."""
 
 from __future__ import annotations
 
@@ -18,6 +18,30 @@ def low_balance_issue_id(entry_id: str) -> str:
 def webhook_issue_id(entry_id: str) -> str:
     """The unreachable-webhook issue of an entry."""
     return f"webhook_unreachable_{entry_id}"
+
+
+def inbox_issue_id(entry_id: str) -> str:
+    """The inbox-not-saved issue of an entry."""
+    return f"inbox_not_saved_{entry_id}"
+
+
+@callback
+def async_set_inbox_saved(hass: HomeAssistant, entry_id: str, title: str, *, saved: bool) -> None:
+    """Tell the user while the inbox cannot be written (new messages are refused meanwhile)."""
+    issue_id = inbox_issue_id(entry_id)
+    if saved:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="inbox_not_saved",
+        translation_placeholders={"account": title},
+    )
 
 
 @callback
@@ -79,3 +103,4 @@ def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
     """The entry is gone: so are its issues."""
     ir.async_delete_issue(hass, DOMAIN, low_balance_issue_id(entry_id))
     ir.async_delete_issue(hass, DOMAIN, webhook_issue_id(entry_id))
+    ir.async_delete_issue(hass, DOMAIN, inbox_issue_id(entry_id))

@@ -3,8 +3,9 @@
 Nothing that arrives here can break the entry: bodies are size-limited before they are buffered,
 anything the gateway cannot parse gets 400 (a bad or stale signature 401) and fires nothing, and no
 exception leaves the handler (Home Assistant's own catch-all would log the webhook id, a secret).
-A valid push is taken into the inbox (deduplicated, queued, saved) and answered 200 at once; its
-events fire from a task right after.
+A valid push is taken into the inbox (deduplicated, queued) and answered 200 once it is on disk;
+its events fire right after. If it cannot be saved it is answered 503, so the provider sends it
+again.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .const import DOMAIN, LOGGER
 from .data import SmsGatewaysConfigEntry
 from .gateways.base import read_bounded
 from .gateways.errors import GatewayError, SignatureError
+from .inbox import InboxBusyError
 from .issues import async_set_webhook_reachable
 
 # The providers' pushes are a few hundred bytes (one message or one report each); anything near
@@ -160,5 +162,9 @@ async def _handle(entry: SmsGatewaysConfigEntry, request: Request) -> web.Respon
     inbox = runtime.inbox
     if inbox is None:  # pragma: no cover - the webhook is registered after the inbox exists
         return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
-    inbox.accept_push(payload)
+    try:
+        await inbox.async_accept_push(payload)
+    except InboxBusyError:
+        # Not on disk, so not acknowledged: the provider keeps the push and sends it again.
+        return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
     return web.Response(status=HTTPStatus.OK)

@@ -1,0 +1,230 @@
+"""Deduplicate and queue an entry's inbound messages and reports, within a byte budget.
+
+No Home Assistant here: what the inbox (inbox.py) persists and fires is decided here, so that the
+rules can be read and tested on their own.
+
+- Every id, number and text is cleaned (`clean_text`) and bounded before it is kept: an id longer
+  than `MAX_ID` is replaced by a hash of it, a sender is cut at `MAX_SENDER` characters.
+- `seen`: ids already fired (messages, report id+status, push event ids), oldest dropped first,
+  at most `MAX_SEEN` ids and `SEEN_BUDGET` bytes.
+- `pending`: messages accepted and not fired yet. Pushes are refused (`LedgerFullError`: the provider
+  keeps them and retries) once `PENDING_BUDGET` bytes wait; a poll's batch is always taken (a
+  provider that forgets what it handed out has no other copy; a poll answer is at most 2 MiB).
+- Reports are queued in memory only: a lost report leaves the sensor one step behind, and the
+  provider's log still has it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+import hashlib
+from typing import Any
+
+from .gateways.base import DeliveryReport, InboundMessage
+from .gateways.text import clean_text
+
+# Ids remembered: far more than any provider re-delivers (a poll window holds at most a few
+# hundred), and bounded in bytes whatever the ids look like.
+MAX_SEEN = 5000
+SEEN_BUDGET = 512 * 1024
+# Provider ids are short (a guid, a number); a longer one is kept as its hash.
+MAX_ID = 128
+# Alphanumeric sender ids are 11 characters, numbers at most 15 digits: generous.
+MAX_SENDER = 256
+PENDING_BUDGET = 4 * 1024 * 1024
+# What one entry's storage file can hold at most: the two budgets, the longest ids, a 2 MiB poll
+# batch taken beyond the pending budget, and the small fields.
+STORAGE_BOUND = SEEN_BUDGET + PENDING_BUDGET + 2 * 1024 * 1024 + 64 * 1024
+
+
+class LedgerFullError(Exception):
+    """Too much waits to be fired: a push is not taken now (the provider retries)."""
+
+
+@dataclass(slots=True)
+class Pending:
+    """A message accepted and not fired yet, as it is stored."""
+
+    message_id: str
+    sender: str
+    text: str
+    received_at: str
+    source: str
+
+    @property
+    def size(self) -> int:
+        """Roughly its bytes on disk (UTF-8 is at most 4 bytes a character)."""
+        return 64 + len(self.message_id) + len(self.sender) + 4 * len(self.text)
+
+    def as_dict(self) -> dict[str, str]:
+        """As stored."""
+        return {
+            "message_id": self.message_id,
+            "sender": self.sender,
+            "text": self.text,
+            "received_at": self.received_at,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Pending | None:
+        """Read back; None for anything that is not a stored message."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(
+                message_id=message_key(str(data["message_id"])),
+                sender=clean_text(str(data["sender"]))[:MAX_SENDER],
+                text=clean_text(str(data["text"])),
+                received_at=clean_text(str(data["received_at"])),
+                source=clean_text(str(data["source"])),
+            )
+        except KeyError:
+            return None
+
+
+def message_key(raw: str) -> str:
+    """The id kept for `raw`: cleaned, and hashed when it is longer than `MAX_ID`."""
+    key = clean_text(raw)
+    if len(key) > MAX_ID:
+        return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+def report_key(report: DeliveryReport) -> str:
+    """A status change (sent, then delivered) is news; the same status again is not."""
+    return f"report:{message_key(report.message_id)}:{report.status.value}"
+
+
+class Ledger:
+    """What was fired, what waits to be fired, and the budgets that bound both."""
+
+    def __init__(self) -> None:
+        """Empty."""
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen_bytes = 0
+        self.pending: list[Pending] = []
+        self._pending_bytes = 0
+        self.reports: list[DeliveryReport] = []
+        # Ids of what waits (messages and report keys), so a second copy is not queued twice.
+        self._waiting: set[str] = set()
+        self.duplicates = 0
+
+    @property
+    def seen_count(self) -> int:
+        """How many ids are remembered."""
+        return len(self._seen)
+
+    def restore(self, seen: Iterable[Any], pending: Iterable[Any]) -> None:
+        """Load what was stored (anything malformed is skipped)."""
+        for key in seen:
+            self.remember(message_key(str(key)))
+        for item in pending:
+            if (message := Pending.from_dict(item)) is not None and not self.knows(
+                message.message_id
+            ):
+                self._queue(message)
+
+    def knows(self, key: str) -> bool:
+        """True if `key` was fired or waits."""
+        return key in self._seen or key in self._waiting
+
+    def take_event(self, event_id: str) -> bool:
+        """A push's own id: False if that push was taken before (at-least-once delivery)."""
+        key = f"event:{message_key(event_id)}"
+        if key in self._seen:
+            self.duplicates += 1
+            return False
+        self.remember(key)
+        return True
+
+    def take_messages(
+        self, messages: Iterable[InboundMessage], source: str, *, forced: bool = False
+    ) -> list[Pending]:
+        """Queue the messages not seen nor waiting; return them.
+
+        Unless `forced`, nothing is taken (`LedgerFullError`) when the pending budget would be passed.
+        """
+        fresh: list[Pending] = []
+        keys: set[str] = set()
+        for message in messages:
+            key = message_key(message.message_id)
+            if self.knows(key) or key in keys:
+                self.duplicates += 1
+                continue
+            keys.add(key)
+            fresh.append(
+                Pending(
+                    message_id=key,
+                    sender=clean_text(message.sender)[:MAX_SENDER],
+                    text=clean_text(message.text),
+                    received_at=message.received_at.isoformat(),
+                    source=source,
+                )
+            )
+        size = sum(item.size for item in fresh)
+        if fresh and not forced and self._pending_bytes + size > PENDING_BUDGET:
+            raise LedgerFullError
+        for item in fresh:
+            self._queue(item)
+        return fresh
+
+    def take_reports(self, reports: Iterable[DeliveryReport]) -> int:
+        """Queue the reports not seen nor waiting; return how many."""
+        count = 0
+        for report in reports:
+            key = report_key(report)
+            if self.knows(key):
+                self.duplicates += 1
+                continue
+            self._waiting.add(key)
+            self.reports.append(
+                DeliveryReport(
+                    message_id=message_key(report.message_id),
+                    recipient=clean_text(report.recipient)[:MAX_SENDER],
+                    status=report.status,
+                    occurred_at=report.occurred_at,
+                    reason=clean_text(report.reason) if report.reason else None,
+                )
+            )
+            count += 1
+        return count
+
+    def take_due(self) -> tuple[list[Pending], list[DeliveryReport]]:
+        """Everything waiting, now counted as fired (seen); the caller fires it."""
+        messages, reports = self.pending, self.reports
+        self.pending, self.reports = [], []
+        self._pending_bytes = 0
+        for message in messages:
+            self._waiting.discard(message.message_id)
+            self.remember(message.message_id)
+        for report in reports:
+            key = report_key(report)
+            self._waiting.discard(key)
+            self.remember(key)
+        return messages, reports
+
+    def remember(self, key: str) -> None:
+        """Count `key` as fired, dropping the oldest ids beyond the budgets."""
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return
+        self._seen[key] = None
+        self._seen_bytes += len(key) + 4
+        while len(self._seen) > MAX_SEEN or self._seen_bytes > SEEN_BUDGET:
+            old, _ = self._seen.popitem(last=False)
+            self._seen_bytes -= len(old) + 4
+
+    def stored(self) -> dict[str, Any]:
+        """The part of the inbox's storage this ledger owns."""
+        return {
+            "seen": list(self._seen),
+            "pending": [message.as_dict() for message in self.pending],
+        }
+
+    def _queue(self, message: Pending) -> None:
+        self.pending.append(message)
+        self._pending_bytes += message.size
+        self._waiting.add(message.message_id)
