@@ -20,6 +20,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.aiohttp import MockRequest
+from homeassistant.util.file import WriteError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -624,3 +625,142 @@ def cloud_connected(hass: HomeAssistant) -> None:
     from homeassistant.helpers.dispatcher import async_dispatcher_send
 
     async_dispatcher_send(hass, SIGNAL_CLOUD_CONNECTION_STATE, CloudConnectionState.CLOUD_CONNECTED)
+
+
+async def test_other_methods_never_log_the_webhook_id(
+    hass: HomeAssistant,
+    gateways: FakeGateways,
+    client: LazyClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    url = f"/api/webhook/{entry.data['webhook_id']}"
+    http = await client.get()
+    assert (await http.get(url)).status == HTTPStatus.METHOD_NOT_ALLOWED
+    assert (await http.put(url, data=b"{}")).status == HTTPStatus.METHOD_NOT_ALLOWED
+    assert (await http.head(url)).status == HTTPStatus.OK
+    # Home Assistant's and ours, at any level but debug (the test client's access log aside).
+    logged = "\n".join(
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno > 10 and r.name.startswith(("homeassistant", "custom_components"))
+    )
+    assert entry.data["webhook_id"] not in logged
+
+
+async def test_refused_signatures_do_not_flood_the_log(
+    hass: HomeAssistant,
+    gateways: FakeGateways,
+    client: LazyClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "smsmobileapi"))
+    body = legacy_push_body("+15559876543", "OPEN DOOR")
+    for _ in range(50):
+        assert await post(client, entry, body) == HTTPStatus.UNAUTHORIZED
+
+    def warnings() -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.levelname == "WARNING" and "signature" in r.getMessage()
+        ]
+
+    assert len(warnings()) == 1
+    # The next summary comes with the first refusal ten minutes later, and counts them all.
+    later = time.monotonic() + 601
+    with patch("custom_components.sms_gateways.webhook.monotonic", return_value=later):
+        assert await post(client, entry, body) == HTTPStatus.UNAUTHORIZED
+    assert len(warnings()) == 2
+    assert warnings()[1].startswith("Refused 50 push(es)")
+
+
+async def test_body_that_trickles_in_is_cut_off(
+    hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    body = inbound_push_body("918563214199", "slow")
+
+    async def trickle() -> Any:
+        yield body[:10]
+        await asyncio.sleep(1)
+        yield body[10:]
+
+    with patch("custom_components.sms_gateways.webhook.BODY_DEADLINE", 0.1):
+        assert await post(client, entry, trickle()) == HTTPStatus.REQUEST_TIMEOUT
+    await hass.async_block_till_done()
+    assert events == []
+
+
+async def test_answered_only_once_on_disk(
+    hass: HomeAssistant,
+    gateways: FakeGateways,
+    client: LazyClient,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A 200 means the message is in the entry's storage: a crash right after cannot lose it."""
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    key = f"{DOMAIN}.{entry.entry_id}.inbox"
+    for n in range(5):
+        assert await post(client, entry, inbound_push_body("918563214199", f"n{n}")) == 200
+        # Nothing awaited since the answer: what is stored is what was written before it.
+        stored = hass_storage[key]["data"]
+        texts = [p["text"] for p in stored["pending"]]
+        assert f"n{n}" in texts or len(stored["seen"]) > n
+
+
+async def test_lone_surrogate_is_replaced_and_saving_goes_on(
+    hass: HomeAssistant,
+    gateways: FakeGateways,
+    client: LazyClient,
+    hass_storage: dict[str, Any],
+) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    poisoned = inbound_push_body("918563214199", "PLACEHOLDER").replace(
+        b"PLACEHOLDER", b"bad \\ud800 text\\u0000"
+    )
+    assert await post(client, entry, poisoned) == HTTPStatus.OK
+    assert await post(client, entry, inbound_push_body("918563214199", "after")) == 200
+    await tick(hass, 2)
+    assert [e.data["message"] for e in events] == ["bad \ufffd text\ufffd", "after"]
+    stored = json.dumps(hass_storage[f"{DOMAIN}.{entry.entry_id}.inbox"], ensure_ascii=False)
+    stored.encode("utf-8")  # Home Assistant could write it
+
+
+async def test_inbox_that_cannot_be_saved(
+    hass: HomeAssistant,
+    gateways: FakeGateways,
+    client: LazyClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failed write: 503 (the provider keeps the push), ERROR, a repair issue; then recovery."""
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    issue_id = f"inbox_not_saved_{entry.entry_id}"
+    body = inbound_push_body("918563214199", "disk full")
+    # Home Assistant's Store only logs this error: the inbox must notice it all the same.
+    with patch(
+        "homeassistant.helpers.storage.Store._async_write_data", side_effect=WriteError("full")
+    ):
+        assert await post(client, entry, body) == HTTPStatus.SERVICE_UNAVAILABLE
+        # The provider sends it again: still not on disk, still not acknowledged.
+        assert await post(client, entry, body) == HTTPStatus.SERVICE_UNAVAILABLE
+        await hass.async_block_till_done()
+        assert events == []
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+        ours = [
+            r
+            for r in caplog.records
+            if r.levelname == "ERROR" and r.name.startswith("custom_components.sms_gateways")
+        ]
+        assert len(ours) == 1
+        assert "Could not save the inbox" in ours[0].getMessage()
+    await tick(hass, 11)  # the retry writes it
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert [e.data["message"] for e in events] == ["disk full"]
+    # A third delivery of the same push: answered 200, fires nothing more.
+    assert await post(client, entry, body) == HTTPStatus.OK
+    await tick(hass, 2)
+    assert len(events) == 1

@@ -229,6 +229,9 @@ class Inbox:
         while self._firing and self._firing[0][0] <= written:
             _, messages, reports = self._firing.pop(0)
             self._fire(messages, reports)
+        # Taken while writes failed (answered 503, so the provider sends them again, and then
+        # they are duplicates): on disk now, so they go the usual way.
+        self._fire_due()
 
     @callback
     def _fire(self, messages: list[Pending], reports: list[DeliveryReport]) -> None:

@@ -10,12 +10,15 @@ again.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from http import HTTPStatus
+from time import monotonic
 from typing import Any
 
 from aiohttp import web
+from aiohttp.hdrs import METH_HEAD, METH_POST
 from aiohttp.http_exceptions import HttpProcessingError
 from homeassistant.components import cloud, webhook
 from homeassistant.config_entries import ConfigEntryState
@@ -34,6 +37,10 @@ from .issues import async_set_webhook_reachable
 # The providers' pushes are a few hundred bytes (one message or one report each); anything near
 # this size is not one of them, and is refused before it is buffered.
 MAX_BODY = 64 * 1024
+# A push is a few hundred bytes: a body not received within this is not a provider's.
+BODY_DEADLINE = 10
+# Refused signatures are summed up in one WARNING at most this often (seconds).
+SUMMARY_EVERY = 600
 CONF_CLOUDHOOK_URL = "cloudhook_url"
 
 type Request = web.Request | MockRequest
@@ -53,7 +60,9 @@ async def async_setup_webhook(hass: HomeAssistant, entry: SmsGatewaysConfigEntry
         webhook_id,
         _handler_for(entry),
         local_only=False,
-        allowed_methods=["POST"],
+        # Every method Home Assistant routes, answered by us (405 but for POST): with POST only,
+        # Home Assistant logs a warning naming the webhook id (a secret) for each GET or PUT.
+        allowed_methods=webhook.SUPPORTED_METHODS,
     )
     await _async_update_url(hass, entry)
 
@@ -113,12 +122,40 @@ async def async_remove_cloudhook(hass: HomeAssistant, entry: SmsGatewaysConfigEn
             await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
 
 
+class _RefusalLog:
+    """Refused signatures: each at debug, a summary at WARNING at most every `SUMMARY_EVERY`.
+
+    Anyone who has the URL can send unsigned pushes: one WARNING each would flood the log.
+    """
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._since = monotonic() - SUMMARY_EVERY
+
+    def refused(self, title: str, err: Exception) -> None:
+        LOGGER.debug("Refused a push for %s: %s", title, err)
+        self._count += 1
+        now = monotonic()
+        if now - self._since >= SUMMARY_EVERY:
+            LOGGER.warning(
+                "Refused %d push(es) for %s with a missing, wrong or stale signature in the last "
+                "%d minutes (is the webhook secret the same in the app?)",
+                self._count,
+                title,
+                SUMMARY_EVERY // 60,
+            )
+            self._count = 0
+            self._since = now
+
+
 def _handler_for(
     entry: SmsGatewaysConfigEntry,
 ) -> Callable[[HomeAssistant, str, Request], Awaitable[web.Response]]:
+    refusals = _RefusalLog()
+
     async def handle(hass: HomeAssistant, webhook_id: str, request: Request) -> web.Response:
         try:
-            return await _handle(entry, request)
+            return await _handle(entry, request, refusals)
         except Exception as err:  # noqa: BLE001
             # The log names the entry and the error type, never the body, headers or webhook id
             # (an exception's text may quote the body: the traceback is for debug logging only).
@@ -141,9 +178,21 @@ async def _read_body(request: Request) -> bytes | None:
     return await read_bounded(request.content, MAX_BODY)
 
 
-async def _handle(entry: SmsGatewaysConfigEntry, request: Request) -> web.Response:
+async def _handle(
+    entry: SmsGatewaysConfigEntry, request: Request, refusals: _RefusalLog
+) -> web.Response:
+    if request.method == METH_HEAD:
+        # As Home Assistant answers it: a website may check that the URL exists.
+        return web.Response(status=HTTPStatus.OK)
+    if request.method != METH_POST:
+        return web.Response(status=HTTPStatus.METHOD_NOT_ALLOWED, headers={"Allow": METH_POST})
     try:
-        body = await _read_body(request)
+        async with asyncio.timeout(BODY_DEADLINE):
+            body = await _read_body(request)
+    except TimeoutError:
+        # A body that trickles in would hold the request (and its memory) open without end.
+        LOGGER.debug("Push for %s not received in %d s", entry.title, BODY_DEADLINE)
+        return web.Response(status=HTTPStatus.REQUEST_TIMEOUT)
     except (ConnectionError, HttpProcessingError) as err:
         # The sender went away or broke the framing half-way: nothing to take, nothing to fix.
         LOGGER.debug("Incomplete push for %s: %s", entry.title, type(err).__name__)
@@ -154,7 +203,7 @@ async def _handle(entry: SmsGatewaysConfigEntry, request: Request) -> web.Respon
     try:
         payload = runtime.gateway.parse_webhook(body, request.headers)
     except SignatureError as err:
-        LOGGER.warning("Refused a push for %s: %s", entry.title, err)
+        refusals.refused(entry.title, err)
         return web.Response(status=HTTPStatus.UNAUTHORIZED)
     except GatewayError as err:
         LOGGER.debug("Refused a push for %s: %s", entry.title, err)

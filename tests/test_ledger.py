@@ -1,0 +1,106 @@
+"""The ledger's rules on their own: dedupe, budgets, clean and bounded values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from custom_components.sms_gateways.gateways.base import (
+    DeliveryReport,
+    DeliveryStatus,
+    InboundMessage,
+)
+from custom_components.sms_gateways.ledger import (
+    MAX_ID,
+    MAX_SEEN,
+    MAX_SENDER,
+    PENDING_BUDGET,
+    SEEN_BUDGET,
+    Ledger,
+    LedgerFullError,
+)
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def message(message_id: str, text: str = "hi", sender: str = "+15551234567") -> InboundMessage:
+    return InboundMessage(message_id=message_id, sender=sender, text=text, received_at=NOW)
+
+
+def test_each_message_once_whichever_way_it_comes() -> None:
+    ledger = Ledger()
+    assert len(ledger.take_messages([message("a"), message("a")], "poll")) == 1
+    assert ledger.take_messages([message("a")], "webhook") == []  # waiting
+    ledger.take_due()
+    assert ledger.take_messages([message("a")], "poll") == []  # fired
+    assert ledger.duplicates == 3
+
+
+def test_long_ids_are_hashed_and_values_cleaned() -> None:
+    ledger = Ledger()
+    (taken,) = ledger.take_messages(
+        [message("x" * 65536, text="a\ud800b\x00", sender="s" * 10000)], "webhook"
+    )
+    assert len(taken.message_id) <= MAX_ID
+    assert taken.message_id.startswith("sha256:")
+    assert taken.text == "a\ufffdb\ufffd"
+    assert len(taken.sender) == MAX_SENDER
+    # The same long id again is the same message.
+    assert ledger.take_messages([message("x" * 65536)], "poll") == []
+
+
+def test_seen_is_bounded_by_count_and_bytes() -> None:
+    ledger = Ledger()
+    for n in range(MAX_SEEN + 100):
+        ledger.remember(f"id-{n}")
+    assert ledger.seen_count == MAX_SEEN
+    assert not ledger.knows("id-0")  # the oldest went first
+    assert ledger.knows(f"id-{MAX_SEEN + 99}")
+    ledger = Ledger()
+    for n in range(MAX_SEEN):
+        ledger.remember(f"{n:0{MAX_ID}d}")
+    assert sum(len(key) + 4 for key in ledger.stored()["seen"]) <= SEEN_BUDGET
+
+
+def test_pushes_wait_for_room_polls_are_always_taken() -> None:
+    ledger = Ledger()
+    big = "m" * (PENDING_BUDGET // 8)
+    for n in range(7):
+        ledger.take_messages([message(f"p{n}", text=big)], "webhook")
+    with pytest.raises(LedgerFullError):
+        ledger.take_messages([message("one too many", text=big)], "webhook")
+    assert not ledger.knows("one too many")  # not taken: the provider sends it again
+    # A provider that forgets what it handed out has no other copy: taken whatever waits.
+    assert len(ledger.take_messages([message("polled", text=big)], "poll", forced=True)) == 1
+    messages, _ = ledger.take_due()
+    assert len(messages) == 8
+    assert ledger.take_messages([message("room again", text=big)], "webhook")
+
+
+def test_reports_once_per_status() -> None:
+    ledger = Ledger()
+
+    def report(status: DeliveryStatus) -> DeliveryReport:
+        return DeliveryReport(message_id="m1", recipient="+15551234567", status=status)
+
+    assert ledger.take_reports([report(DeliveryStatus.SENT), report(DeliveryStatus.SENT)]) == 1
+    ledger.take_due()
+    assert ledger.take_reports([report(DeliveryStatus.SENT)]) == 0
+    assert ledger.take_reports([report(DeliveryStatus.DELIVERED)]) == 1
+
+
+def test_restore_skips_what_is_not_a_message() -> None:
+    ledger = Ledger()
+    ledger.restore(
+        ["old", 5],
+        [
+            {"message_id": "p", "sender": "s", "text": "t", "received_at": "r", "source": "poll"},
+            {"message_id": "no text"},
+            "garbage",
+            {"message_id": "old", "sender": "s", "text": "t", "received_at": "r", "source": "x"},
+        ],
+    )
+    assert [p.message_id for p in ledger.pending] == ["p"]
+    assert ledger.knows("old")
+    assert ledger.knows("5")
