@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 import hashlib
+import json
 from typing import Any
 
 from .gateways.base import DeliveryReport, InboundMessage
@@ -83,6 +84,11 @@ class Pending:
             )
         except KeyError:
             return None
+
+
+def stored_size(value: str) -> int:
+    """The bytes `value` takes in the JSON file (control characters are escaped: 6 bytes each)."""
+    return len(json.dumps(value, ensure_ascii=False).encode())
 
 
 def message_key(raw: str) -> str:
@@ -212,10 +218,10 @@ class Ledger:
             self._seen.move_to_end(key)
             return
         self._seen[key] = None
-        self._seen_bytes += len(key) + 4
+        self._seen_bytes += stored_size(key) + 2
         while len(self._seen) > MAX_SEEN or self._seen_bytes > SEEN_BUDGET:
             old, _ = self._seen.popitem(last=False)
-            self._seen_bytes -= len(old) + 4
+            self._seen_bytes -= stored_size(old) + 2
 
     def stored(self) -> dict[str, Any]:
         """The part of the inbox's storage this ledger owns."""
