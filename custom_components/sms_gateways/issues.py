@@ -32,16 +32,7 @@ def async_set_inbox_saved(hass: HomeAssistant, entry_id: str, title: str, *, sav
     if saved:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id,
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key="inbox_not_saved",
-        translation_placeholders={"account": title},
-    )
+    _create(hass, issue_id, "inbox_not_saved", ir.IssueSeverity.ERROR, {"account": title})
 
 
 @callback
@@ -82,19 +73,30 @@ def _warn(
     key: str,
     placeholders: dict[str, str],
 ) -> None:
+    placeholders = {
+        "provider": entry.runtime_data.gateway.name,
+        "account": entry.title,
+        **placeholders,
+    }
+    _create(hass, issue_id, key, ir.IssueSeverity.WARNING, placeholders)
+
+
+def _create(
+    hass: HomeAssistant,
+    issue_id: str,
+    key: str,
+    severity: ir.IssueSeverity,
+    placeholders: dict[str, str],
+) -> None:
     ir.async_create_issue(
         hass,
         DOMAIN,
         issue_id,
         is_fixable=False,
         is_persistent=False,
-        severity=ir.IssueSeverity.WARNING,
+        severity=severity,
         translation_key=key,
-        translation_placeholders={
-            "provider": entry.runtime_data.gateway.name,
-            "account": entry.title,
-            **placeholders,
-        },
+        translation_placeholders=placeholders,
     )
 
 

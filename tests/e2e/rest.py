@@ -191,6 +191,15 @@ class HomeAssistantApi:
             await asyncio.sleep(0.5)
         raise TimeoutError(f"entries not loaded: {[e['state'] for e in await self.entries()]}")
 
+    async def wait_running(self, seconds: float = 120) -> None:
+        """Until Home Assistant has started (a stop while it starts may skip its final writes)."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < deadline:
+            if (await self.request("GET", "/api/config")).get("state") == "RUNNING":
+                return
+            await asyncio.sleep(0.2)
+        raise TimeoutError("Home Assistant did not finish starting")
+
     async def fired_messages(self, entry_id: str) -> int | None:
         """Inbound messages the entry fired since Home Assistant started (None: not loaded yet)."""
         try:
