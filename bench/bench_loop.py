@@ -55,7 +55,9 @@ async def main() -> None:
     async with home_assistant() as (hass, fakes):
         entries = {}
         for provider, numbers in NUMBERS.items():
-            entry = entries[provider] = await add_entry(hass, fakes, provider)
+            entry = entries[provider] = await add_entry(
+                hass, fakes, provider, webhook_id=f"bench-{provider}"
+            )
 
             async def send(entry_id: str = entry.entry_id, to: list[str] = numbers) -> None:
                 await hass.services.async_call(
