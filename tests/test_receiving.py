@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.core import CoreState, Event, HomeAssistant, callback
 from homeassistant.util import dt as dt_util, slugify
+from homeassistant.util.file import WriteError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -343,3 +345,21 @@ async def test_unload_stops_polling(hass: HomeAssistant, gateways: FakeGateways)
     before = len(gateways["duanxintong"].state.requests)
     await tick(hass, 600)
     assert len(gateways["duanxintong"].state.requests) == before
+
+
+async def test_poll_while_the_inbox_cannot_be_saved(
+    hass: HomeAssistant, gateways: FakeGateways, caplog: pytest.LogCaptureFixture
+) -> None:
+    """112088 handed them out: kept, fired once a retry writes them; the poll does not fail."""
+    entry = await setup_entry(hass, mock_entry(gateways, "duanxintong"))
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    gateways["duanxintong"].queue_inbound("13798361236", "磁盘满了")
+    with patch(
+        "homeassistant.helpers.storage.Store._async_write_data", side_effect=WriteError("full")
+    ):
+        await tick(hass)
+        assert events == []
+    assert "Unexpected error" not in caplog.text
+    assert hass.states.get(f"sensor.{entity(entry.title, 'balance')}").state != "unavailable"
+    await tick(hass, 75)  # the retry, 10 s after the failed write, writes them; then they fire
+    assert [e.data["message"] for e in events] == ["磁盘满了"]

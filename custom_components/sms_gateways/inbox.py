@@ -157,7 +157,11 @@ class Inbox:
         new = len(fresh) + self._ledger.take_reports(reports)
         if fresh:
             self._file.changed()
-            await self._file.async_flush()
+            try:
+                await self._file.async_flush()
+            except InboxNotSavedError:
+                # Logged, reported and retried by the file; they fire once a retry writes them.
+                return new
         if new:
             self._fire_due()
         return new
