@@ -363,3 +363,21 @@ async def test_poll_while_the_inbox_cannot_be_saved(
     assert hass.states.get(f"sensor.{entity(entry.title, 'balance')}").state != "unavailable"
     await tick(hass, 75)  # the retry, 10 s after the failed write, writes them; then they fire
     assert [e.data["message"] for e in events] == ["磁盘满了"]
+
+
+async def test_request_cut_by_shutdown_is_not_an_outage(
+    hass: HomeAssistant, gateways: FakeGateways, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Home Assistant closes its HTTP session while it stops: a poll in flight is not an error."""
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    runtime = entry.runtime_data
+    gateways["itniotech"].set_fault(Fault.DROP)
+    hass.set_state(CoreState.stopping)
+    for coordinator in (runtime.balance_coordinator, runtime.inbox_coordinator):
+        await coordinator.async_refresh()
+        assert coordinator.last_update_success
+    assert "Error fetching" not in caplog.text
+    # Running, the same failure is one.
+    hass.set_state(CoreState.running)
+    await runtime.balance_coordinator.async_refresh()
+    assert not runtime.balance_coordinator.last_update_success

@@ -43,6 +43,9 @@ class BalanceCoordinator(DataUpdateCoordinator[Balance]):
         try:
             balance = await gateway.async_balance()
         except GatewayError as err:
+            if self.hass.is_stopping and self.data is not None:
+                # Cut by Home Assistant's own shutdown (its HTTP session closes): no outage.
+                return self.data
             raise update_error(err, gateway.name) from err
         async_check_balance(self.hass, self.config_entry, balance)
         return balance
@@ -96,5 +99,9 @@ class InboxCoordinator(DataUpdateCoordinator[int]):
                 reports = await gateway.async_poll_reports(list(runtime.tracker.pending))
                 count += await self.inbox.async_accept_polled((), reports)
         except GatewayError as err:
+            if self.hass.is_stopping:
+                # Cut by Home Assistant's own shutdown (its HTTP session closes): no outage, and
+                # the cursor has not moved, so the next start asks again.
+                return count
             raise update_error(err, gateway.name) from err
         return count

@@ -445,7 +445,7 @@ async def test_broken_transfers_become_gateway_errors(
         (http_exceptions.LineTooLong("http://127.0.0.1/k-s3cr3t", "8190"), ProtocolError),
         (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "http://127.0.0.1/k-s3cr3t"), ProtocolError),
         (ValueError("http://127.0.0.1/k-s3cr3t"), ProtocolError),
-        (RuntimeError("http://127.0.0.1/k-s3cr3t"), ProtocolError),
+        (RuntimeError("http://127.0.0.1/k-s3cr3t"), TemporaryError),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else "",
 )

@@ -412,8 +412,9 @@ class Gateway(ABC):
             raise ProtocolError(
                 f"{self.name} answered /{where} with a malformed body: {type(err).__name__}"
             ) from None
-        except (aiohttp.ClientError, OSError) as err:
+        except (aiohttp.ClientError, OSError, RuntimeError) as err:
             # OSError: a connection reset or closed under a read, as the socket reported it.
+            # RuntimeError: the session was closed under the request (Home Assistant stopping).
             raise TemporaryError(
                 f"Cannot reach {self.name} (/{where}): {type(err).__name__}"
             ) from None
