@@ -131,7 +131,7 @@ class Ledger:
             if (message := Pending.from_dict(item)) is not None and not self.knows(
                 message.message_id
             ):
-                self._queue(message)
+                self._queue(message, message.size)
 
     def knows(self, key: str) -> bool:
         """True if `key` was fired or waits."""
@@ -170,11 +170,11 @@ class Ledger:
                     source=source,
                 )
             )
-        size = sum(item.size for item in fresh)
-        if fresh and not forced and self._pending_bytes + size > PENDING_BUDGET:
+        sizes = [item.size for item in fresh]
+        if fresh and not forced and self._pending_bytes + sum(sizes) > PENDING_BUDGET:
             raise LedgerFullError
-        for item in fresh:
-            self._queue(item)
+        for item, size in zip(fresh, sizes, strict=True):
+            self._queue(item, size)
         return fresh
 
     def take_reports(self, reports: Iterable[DeliveryReport]) -> int:
@@ -230,7 +230,7 @@ class Ledger:
             "pending": [message.as_dict() for message in self.pending],
         }
 
-    def _queue(self, message: Pending) -> None:
+    def _queue(self, message: Pending, size: int) -> None:
         self.pending.append(message)
-        self._pending_bytes += message.size
+        self._pending_bytes += size
         self._waiting.add(message.message_id)
