@@ -57,7 +57,6 @@ from .data import SmsGatewaysConfigEntry
 from .errors import flow_error
 from .gateways.base import AccountInfo, Gateway
 from .gateways.errors import GatewayError, InvalidNumberError
-from .gateways.numbers import to_e164
 from .gateways.registry import GATEWAYS
 from .webhook import CONF_CLOUDHOOK_URL
 
@@ -433,7 +432,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
             gateway = create_gateway(self.hass, entry.data, entry.options)
             try:
                 gateway.format_number(user_input[CONF_PHONE_NUMBER])
-                number = to_e164(user_input[CONF_PHONE_NUMBER], gateway.default_region)
+                number = gateway.e164(user_input[CONF_PHONE_NUMBER])
             except InvalidNumberError:
                 errors[CONF_PHONE_NUMBER] = "invalid_phone_number"
             else:

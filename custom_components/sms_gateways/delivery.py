@@ -99,7 +99,7 @@ class DeliveryTracker:
     @callback
     def record_report(self, report: DeliveryReport) -> None:
         """A delivery report arrived: it becomes the state; a final one ends the wait."""
-        if report.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
+        if report.settled:
             self.pending.pop(report.message_id, None)
         self.last = DeliveryState(
             report.status,

@@ -193,6 +193,7 @@ class Ledger:
                     status=report.status,
                     occurred_at=report.occurred_at,
                     reason=clean_text(report.reason) if report.reason else None,
+                    final=report.final,
                 )
             )
             count += 1

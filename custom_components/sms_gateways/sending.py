@@ -23,7 +23,6 @@ from .data import SmsGatewaysConfigEntry
 from .errors import action_error
 from .gateways.base import SendOptions, SendResult
 from .gateways.errors import AuthError, GatewayError
-from .gateways.numbers import to_e164
 
 # At most this many numbers a call (the action's field description says so). It is the largest
 # request any of the providers takes (Itniotech: 1,000 numbers); more is a bulk campaign, which
@@ -120,7 +119,7 @@ async def _async_user_numbers(
             await asyncio.sleep(0)
         for number in recipients[start : start + PARSE_CHUNK]:
             try:
-                mapping[gateway.format_number(number)] = to_e164(number, gateway.default_region)
+                mapping[gateway.format_number(number)] = gateway.e164(number)
             except GatewayError:
                 continue
     return mapping

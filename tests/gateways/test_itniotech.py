@@ -257,7 +257,7 @@ async def test_insufficient_balance_rejects_the_batch(
 async def test_validation_before_any_request(itn: tuple[ItniotechFake, ItniotechGateway]) -> None:
     fake, gateway = itn
     cases: list[tuple[tuple[Any, ...], type[GatewayError]]] = [
-        ((["5512345678"], "hi"), InvalidNumberError),  # no country code, no default region
+        ((["12345"], "hi"), InvalidNumberError),  # too short to be national or international
         ((["+91 12"], "hi"), InvalidNumberError),
         ((["not a number"], "hi"), InvalidNumberError),
         ((numbers(1), "x" * 1025), MessageTooLongError),

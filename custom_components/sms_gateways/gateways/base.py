@@ -30,9 +30,13 @@ from .errors import (
     UnsupportedError,
     UnsupportedOptionError,
 )
+from .numbers import sender_e164, to_e164
 from .text import TextInfo, analyse
 
 DEFAULT_TIMEOUT = 15.0
+# Redirects followed at most, where a provider allows them at all (`Gateway._may_follow`).
+MAX_REDIRECTS = 3
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # A body larger than this is not an answer any of these APIs gives; refuse to buffer it.
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 
@@ -76,6 +80,9 @@ class Capabilities:
     sender_id: bool = False
     # Phone number region assumed for a number written without a country code.
     default_region: str | None = None
+    # The provider's documented number form is country code and number without `+`
+    # (`91856321412`): such digits are read as international when not a national number.
+    country_code_digits: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +151,8 @@ class InboundMessage:
     sender: str
     text: str
     received_at: datetime
+    # SMSMobileAPI also relays WhatsApp messages received by the phone.
+    channel: Channel = Channel.SMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +164,21 @@ class DeliveryReport:
     status: DeliveryStatus
     occurred_at: datetime | None = None
     reason: str | None = None
+    # Whether no later report will come for this message. None: decided by the status
+    # (delivered, failed and rejected are final). A provider says True for a report that ends
+    # the wait whatever its status (112088's -1: "no status report received", never sent again).
+    final: bool | None = None
+
+    @property
+    def settled(self) -> bool:
+        """No later report is expected for this message."""
+        if self.final is not None:
+            return self.final
+        return self.status in (
+            DeliveryStatus.DELIVERED,
+            DeliveryStatus.FAILED,
+            DeliveryStatus.REJECTED,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,8 +314,24 @@ class Gateway(ABC):
                     "send_at is in the past", {"option": "send_at", "provider": self.name}
                 )
 
-    def check_text(self, text: str) -> TextInfo:
-        """Refuse an empty or too long text; return its encoding and segment count."""
+    def e164(self, number: str) -> str:
+        """A user's number in international form, read by this provider's rule (`numbers.parse`)."""
+        return to_e164(
+            number, self.default_region, country_code_digits=self.capabilities.country_code_digits
+        )
+
+    def sender(self, value: str) -> str:
+        """An inbound sender as the provider gave it, in E.164 when it is a phone number."""
+        return sender_e164(
+            value, self.default_region, country_code_digits=self.capabilities.country_code_digits
+        )
+
+    def billed(self, text: str, options: SendOptions) -> TextInfo:
+        """Encoding and segments as this provider bills `text` (GSM 03.38 by default)."""
+        return analyse(text)
+
+    def check_text(self, text: str, options: SendOptions | None = None) -> TextInfo:
+        """Refuse an empty or too long text; return its encoding and segments as billed."""
         if not text or not text.strip():
             raise EmptyMessageError("The message is empty", {"provider": self.name})
         if len(text) > self.capabilities.max_length:
@@ -304,7 +344,7 @@ class Gateway(ABC):
                     "provider": self.name,
                 },
             )
-        return analyse(text)
+        return self.billed(text, options or SendOptions())
 
     def prepare(
         self, numbers: Sequence[str], text: str, options: SendOptions
@@ -312,8 +352,8 @@ class Gateway(ABC):
         """Validate a whole send before any request: provider-form numbers (deduplicated) and text."""
         if not numbers:
             raise NoRecipientsError("No recipient", {"provider": self.name})
-        info = self.check_text(text)
         self.check_options(options)
+        info = self.check_text(text, options)
         formatted: dict[str, str] = {}
         for number in numbers:
             # Raises InvalidNumberError naming the number the user wrote.
@@ -390,6 +430,52 @@ class Gateway(ABC):
         # Outside the transport's boundary: a URL that cannot be parsed is the entry's mistake
         # (the config flow reports it), not an answer of the provider's.
         target = URL(url, encoded=raw_query is not None)
+        for _hop in range(MAX_REDIRECTS + 1):
+            answer = await self._request_once(
+                method, target, where, params=params, data=data, json=json, headers=headers
+            )
+            location = _location(answer) if answer.status in _REDIRECTS else None
+            following = _join(target, location)
+            if following is None or not self._may_follow(target, following):
+                # Not followed: the provider's client sees the redirect as an answer it does
+                # not understand.
+                break
+            # The new location is the whole request (the query it names included).
+            target, params = following, None
+        else:
+            raise ProtocolError(f"{self.name} redirected /{where} too many times")
+        if answer.status == 429:
+            raise TemporaryError(
+                f"{self.name} asks to slow down (HTTP 429)",
+                code="429",
+                retry_after=_retry_after(answer.headers),
+            )
+        if answer.status >= 500:
+            raise TemporaryError(
+                f"{self.name} failed (HTTP {answer.status})", code=str(answer.status)
+            )
+        return answer
+
+    def _may_follow(self, origin: URL, target: URL) -> bool:
+        """Whether a redirect from `origin` to `target` is followed (no provider's is, by default).
+
+        A redirect is never followed blindly: credentials travel in some providers' paths and
+        queries, and the next host would receive them.
+        """
+        return False
+
+    async def _request_once(
+        self,
+        method: str,
+        target: URL,
+        where: str,
+        *,
+        params: Mapping[str, str] | None,
+        data: Any,
+        json: Any,
+        headers: Mapping[str, str] | None,
+    ) -> HttpAnswer:
+        """One HTTP exchange, its failures mapped to `GatewayError`s (see `_request`)."""
         try:
             async with self._session.request(
                 method,
@@ -428,18 +514,7 @@ class Gateway(ABC):
             ) from None
         if body is None:
             raise ProtocolError(f"{self.name} answered /{where} with an oversized body")
-        answer = HttpAnswer(status, body, response_headers)
-        if answer.status == 429:
-            raise TemporaryError(
-                f"{self.name} asks to slow down (HTTP 429)",
-                code="429",
-                retry_after=_retry_after(answer.headers),
-            )
-        if answer.status >= 500:
-            raise TemporaryError(
-                f"{self.name} failed (HTTP {answer.status})", code=str(answer.status)
-            )
-        return answer
+        return HttpAnswer(status, body, response_headers)
 
 
 class Readable(Protocol):
@@ -462,6 +537,21 @@ async def read_bounded(stream: Readable, limit: int) -> bytes | None:
         if size > limit:
             return None
     return b"".join(chunks)
+
+
+def _location(answer: HttpAnswer) -> str | None:
+    return next((v for k, v in answer.headers.items() if k.lower() == "location"), None)
+
+
+def _join(origin: URL, location: str | None) -> URL | None:
+    """Where a redirect points, or None when it points nowhere usable."""
+    if not location:
+        return None
+    try:
+        target = origin.join(URL(location.strip()))
+    except ValueError:
+        return None
+    return target if target.scheme in ("http", "https") and target.host else None
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

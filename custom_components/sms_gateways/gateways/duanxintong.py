@@ -257,9 +257,9 @@ class DuanxintongGateway(Gateway):
             )
         return national
 
-    def check_text(self, text: str) -> TextInfo:
+    def check_text(self, text: str, options: SendOptions | None = None) -> TextInfo:
         """Also refuse characters GBK cannot encode: the provider would receive garbage."""
-        info = super().check_text(text)
+        info = super().check_text(text, options)
         bad = dict.fromkeys(c for c in text if not _gbk_encodable(c))
         if bad:
             raise UnencodableTextError(

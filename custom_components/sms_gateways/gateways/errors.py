@@ -90,6 +90,12 @@ class InvalidNumberError(ValidationError):
     key = "invalid_number"
 
 
+class AmbiguousNumberError(InvalidNumberError):
+    """Digits that read as a national and as an international number: the user must say which."""
+
+    key = "ambiguous_number"
+
+
 class NoRecipientsError(ValidationError):
     """No number to send to."""
 

@@ -376,6 +376,9 @@ class ItniotechGateway(Gateway):
         poll_reports=True,
         webhook=True,
         sender_id=True,
+        # Assumption: the document's numbers are country code and number without `+`
+        # ("numbers": "91856321412"), so such digits are read as international.
+        country_code_digits=True,
     )
     fields: ClassVar[tuple[str, ...]] = ("api_key", "api_secret", "app_id", "sender_id")
     secret_fields: ClassVar[tuple[str, ...]] = ("api_key", "api_secret")

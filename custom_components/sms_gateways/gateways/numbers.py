@@ -9,35 +9,90 @@ from __future__ import annotations
 
 import phonenumbers
 
-from .errors import InvalidNumberError
+from .errors import AmbiguousNumberError, InvalidNumberError
 
 
-def parse(number: str, default_region: str | None = None) -> phonenumbers.PhoneNumber:
-    """Parse `number` (international, or national in `default_region`) or raise."""
+def _clean(number: str) -> str:
     cleaned = number.strip() if isinstance(number, str) else ""
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]
+    return cleaned
+
+
+def _try(cleaned: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
-        parsed = phonenumbers.parse(cleaned, default_region)
+        parsed = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException:
-        raise InvalidNumberError(
-            f"{number!r} is not a phone number", {"number": str(number)}
-        ) from None
-    if not phonenumbers.is_possible_number(parsed):
-        raise InvalidNumberError(f"{number!r} is not a possible number", {"number": str(number)})
-    return parsed
+        return None
+    return parsed if phonenumbers.is_possible_number(parsed) else None
 
 
-def to_e164(number: str, default_region: str | None = None) -> str:
+def parse(
+    number: str, default_region: str | None = None, *, country_code_digits: bool = False
+) -> phonenumbers.PhoneNumber:
+    """Parse a number as people write it, or raise `InvalidNumberError`.
+
+    The rule (README, "Numbers"): `+…` (or `00…`) is international; otherwise the number is read
+    as national in `default_region` if it is valid there; otherwise, where the provider's own form
+    is country-code digits without `+` (`country_code_digits`, Itniotech's `91856321412`), as
+    international if it is valid that way. A number valid neither way is still taken if it is
+    possible in exactly one reading (libphonenumber's metadata lags behind new ranges); possible in
+    both, it is ambiguous and refused rather than guessed.
+    """
+    cleaned = _clean(number)
+    if cleaned.startswith("+"):
+        readings = [_try(cleaned, None)]
+    else:
+        readings = [_try(cleaned, default_region) if default_region else None]
+        if country_code_digits and any(c.isdigit() for c in cleaned):
+            readings.append(_try("+" + cleaned, None))
+    possible = [r for r in readings if r is not None]
+    for reading in possible:
+        if phonenumbers.is_valid_number(reading):
+            return reading
+    if len(possible) == 1:
+        return possible[0]
+    if len(possible) > 1 and possible[0] != possible[1]:
+        raise AmbiguousNumberError(
+            f"{number!r} could be national or international; write it with + and the country code",
+            {"number": str(number)},
+        )
+    raise InvalidNumberError(f"{number!r} is not a phone number", {"number": str(number)})
+
+
+def to_e164(
+    number: str, default_region: str | None = None, *, country_code_digits: bool = False
+) -> str:
     """`+` followed by country code and national number."""
     return phonenumbers.format_number(
-        parse(number, default_region), phonenumbers.PhoneNumberFormat.E164
+        parse(number, default_region, country_code_digits=country_code_digits),
+        phonenumbers.PhoneNumberFormat.E164,
     )
 
 
 def digits_with_country_code(number: str, default_region: str | None = None) -> str:
     """Country code and national number, no `+` (Itniotech)."""
-    return to_e164(number, default_region)[1:]
+    return to_e164(number, default_region, country_code_digits=True)[1:]
+
+
+def sender_e164(
+    value: str, default_region: str | None = None, *, country_code_digits: bool = False
+) -> str:
+    """An inbound sender in E.164 when it is a phone number; otherwise as the provider gave it.
+
+    Only a *valid* number is rewritten (an alphanumeric sender id or a short code stays as it is),
+    with the same reading rule as `parse`.
+    """
+    cleaned = value.strip() if isinstance(value, str) else ""
+    if not cleaned or any(c.isalpha() for c in cleaned):
+        return value
+    try:
+        parsed = parse(cleaned, default_region, country_code_digits=country_code_digits)
+    except InvalidNumberError:
+        return value
+    if not phonenumbers.is_valid_number(parsed):
+        return value
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def national_in(number: str, region: str, default_region: str | None = None) -> str:

@@ -41,18 +41,48 @@ def is_gsm7(text: str) -> bool:
     return all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text)
 
 
-def analyse(text: str) -> TextInfo:
-    """Encoding and segment count of `text` (an empty text is one segment, as phones count it)."""
-    if is_gsm7(text):
-        units = sum(2 if c in GSM7_EXTENDED else 1 for c in text)
-        single, multi, encoding = GSM7_SINGLE, GSM7_MULTI, Encoding.GSM7
+def units_of(text: str, encoding: Encoding) -> list[int]:
+    """The units each character takes: GSM-7 septets, or UTF-16 code units."""
+    if encoding is Encoding.GSM7:
+        return [2 if c in GSM7_EXTENDED else 1 for c in text]
+    # Characters outside the Basic Multilingual Plane (emoji) take two UTF-16 units.
+    return [1 if ord(c) < 0x10000 else 2 for c in text]
+
+
+def count_segments(units: list[int], single: int, multi: int) -> int:
+    """How many SMS carry characters of these sizes, none split across two.
+
+    One SMS if all fit in `single`; otherwise segments of `multi` units filled in order, where a
+    character that does not fit whole (an escape pair, a surrogate pair) starts the next segment,
+    as phones and carriers split them.
+    """
+    if sum(units) <= single:
+        return 1
+    segments, used = 1, 0
+    for size in units:
+        if used + size > multi:
+            segments += 1
+            used = 0
+        used += size
+    return segments
+
+
+def analyse(text: str, *, encoding: Encoding | None = None) -> TextInfo:
+    """Encoding and segment count of `text` (an empty text is one segment, as phones count it).
+
+    `encoding` forces one (a provider that always sends UCS-2); by default GSM-7 when every
+    character has a septet, UCS-2 otherwise.
+    """
+    if encoding is None:
+        encoding = Encoding.GSM7 if is_gsm7(text) else Encoding.UCS2
+    elif encoding is Encoding.GSM7 and not is_gsm7(text):
+        raise ValueError("text has characters outside GSM-7")
+    units = units_of(text, encoding)
+    if encoding is Encoding.GSM7:
+        single, multi = GSM7_SINGLE, GSM7_MULTI
     else:
-        # Characters outside the Basic Multilingual Plane (emoji) take two UTF-16 units.
-        units = len(text.encode("utf-16-le")) // 2
-        single, multi, encoding = UCS2_SINGLE, UCS2_MULTI, Encoding.UCS2
-    if units <= single:
-        return TextInfo(encoding, units, 1)
-    return TextInfo(encoding, units, -(-units // multi))
+        single, multi = UCS2_SINGLE, UCS2_MULTI
+    return TextInfo(encoding, sum(units), count_segments(units, single, multi))
 
 
 # What Home Assistant cannot store or send on: lone UTF-16 surrogates (JSON's "\ud800" parses into
