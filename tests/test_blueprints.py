@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 import shutil
 from typing import Any
@@ -13,9 +14,15 @@ from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
-from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_fire_time_changed,
+)
+
+from .common import FakeGateways, mock_entry, setup_entry
 
 BLUEPRINTS = Path(__file__).parent.parent / "blueprints" / "automation" / "sms_gateways"
 
@@ -47,16 +54,16 @@ async def test_keyword_blueprint(hass: HomeAssistant) -> None:
         hass,
         "keyword_action.yaml",
         {
-            "trusted_numbers": ["+5215512345678"],
+            "trusted_numbers": ["+525512345678"],
             "keyword": "heat on",
             "actions": [{"event": "heater_on"}],
         },
     )
     fired = async_capture_events(hass, "heater_on")
     for sender, message in (
-        ("+5215512345678", "  HEAT ON "),
-        ("+5215599999999", "HEAT ON"),  # not trusted
-        ("+5215512345678", "HEAT OFF"),
+        ("+525512345678", "  HEAT ON "),
+        ("+525599999999", "HEAT ON"),  # not trusted
+        ("+525512345678", "HEAT OFF"),
     ):
         hass.bus.async_fire("sms_gateways_message_received", {"sender": sender, "message": message})
     await hass.async_block_till_done()
@@ -66,12 +73,12 @@ async def test_keyword_blueprint(hass: HomeAssistant) -> None:
 @pytest.mark.parametrize(
     ("gateway", "forwarded"),
     [
-        ("entry-1", [("SMS from +5215512345678", "Gate opened")]),
+        ("entry-1", [("SMS from +525512345678", "Gate opened")]),
         (
             "",  # every account
             [
-                ("SMS from +5215512345678", "Gate opened"),
-                ("SMS from +5215599999999", "Another account"),
+                ("SMS from +525512345678", "Gate opened"),
+                ("SMS from +525599999999", "Another account"),
             ],
         ),
     ],
@@ -128,8 +135,8 @@ async def test_forward_blueprint_notifies_the_phone(
             {"gateway": gateway, "notify_device": phone.id},
         )
         for entry_id, sender, message in (
-            ("entry-1", "+5215512345678", "Gate opened"),
-            ("entry-2", "+5215599999999", "Another account"),
+            ("entry-1", "+525512345678", "Gate opened"),
+            ("entry-2", "+525599999999", "Another account"),
         ):
             hass.bus.async_fire(
                 "sms_gateways_message_received",
@@ -138,3 +145,26 @@ async def test_forward_blueprint_notifies_the_phone(
         await hass.async_block_till_done()
     assert [(p["title"], p["message"]) for p in pushes] == forwarded
     assert pushes[0]["push_token"] == "phone-token"
+
+
+async def test_keyword_blueprint_trusts_a_112088_sender(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    # 112088 writes mainland numbers without the country code; the user writes the number the way
+    # it is printed. The sender arrives in E.164, so they meet.
+    await setup_entry(hass, mock_entry(gateways, "duanxintong"))
+    await _automation_from(
+        hass,
+        "keyword_action.yaml",
+        {
+            "trusted_numbers": ["+86 137-9836-1236"],
+            "keyword": "HEAT ON",
+            "actions": [{"event": "heater_on"}],
+        },
+    )
+    fired = async_capture_events(hass, "heater_on")
+    gateways["duanxintong"].queue_inbound("13798361236", "heat on")
+    gateways["duanxintong"].queue_inbound("13798361237", "HEAT ON")  # not trusted
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(fired) == 1

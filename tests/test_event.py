@@ -51,10 +51,12 @@ async def test_event_entity_carries_the_message(
     state = hass.states.get(event_entity(entry.title))
     assert dt_util.parse_datetime(state.state) is not None
     assert state.attributes["event_type"] == "message_received"
-    assert state.attributes["sender"] == "13798361236"
+    # 112088 writes mainland numbers without the country code; automations match E.164.
+    assert state.attributes["sender"] == "+8613798361236"
     assert state.attributes["message"] == "HEAT ON"
     assert state.attributes["message_id"] == message_id
     assert state.attributes["source"] == "poll"
+    assert state.attributes["channel"] == "sms"
     assert dt_util.parse_datetime(state.attributes["received_at"]) is not None
 
 

@@ -108,5 +108,7 @@ def test_restore_skips_what_is_not_a_message() -> None:
         ],
     )
     assert [p.message_id for p in ledger.pending] == ["p"]
+    # Stored before inbound channels existed: SMS.
+    assert ledger.pending[0].channel == "sms"
     assert ledger.knows("old")
     assert ledger.knows("5")

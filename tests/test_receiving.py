@@ -34,6 +34,12 @@ SENDERS = {
     "smsmobileapi": "+15559876543",
     "itniotech": "+918563214199",
 }
+# What the event says: E.164 whatever form the provider gave the number in (SPEC).
+E164 = {
+    "duanxintong": "+8613798361236",
+    "smsmobileapi": "+15559876543",
+    "itniotech": "+918563214199",
+}
 
 
 async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
@@ -69,10 +75,11 @@ async def test_inbound_poll_fires_once(
     assert event.data["config_entry_id"] == entry.entry_id
     assert event.data["device_id"] == device.id
     assert event.data["provider"] == provider
-    assert event.data["sender"].lstrip("+") == SENDERS[provider].lstrip("+")
+    assert event.data["sender"] == E164[provider]
     assert event.data["message"] == "HEAT ON"
     assert event.data["message_id"] == message_id
     assert event.data["source"] == "poll"
+    assert event.data["channel"] == "sms"
     assert dt_util.parse_datetime(event.data["received_at"]) is not None
     # Seen again on later polls (SMSMobileAPI and Itniotech keep their logs): still once.
     await tick(hass, 122)

@@ -89,6 +89,19 @@ async def test_segments_and_encoding(hass: HomeAssistant, gateways: FakeGateways
     assert gateways["duanxintong"].sent[0].text == "这条是测试短信" * 11
 
 
+async def test_segments_as_carriers_bill_them(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    # 306 septets fit two segments of 153 only if the euro sign's escape pair were split
+    # across them; carriers move it whole, and bill three.
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    response = await send_sms(
+        hass,
+        entry.entry_id,
+        recipients=NUMBERS["itniotech"][:1],
+        message="a" * 152 + "€" + "a" * 152,
+    )
+    assert (response["segments"], response["encoding"]) == (3, "GSM-7")
+
+
 async def test_enviosms_options_on_the_wire(hass: HomeAssistant, gateways: FakeGateways) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "enviosms"))
     when = dt_util.utcnow().replace(microsecond=0) + timedelta(days=1)
@@ -161,6 +174,18 @@ async def test_itniotech_sender_and_batches(hass: HomeAssistant, gateways: FakeG
     assert {m.options.get("senderId") for m in gateways["itniotech"].sent} == {"HOME"}
 
 
+async def test_itniotech_documented_number_form(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    # The document's own example, country code without `+`, and no default country set.
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    response = await send_sms(
+        hass, entry.entry_id, recipients=["918563214123", "91 85632 14124"], message="hi"
+    )
+    assert response["accepted"] == ["+918563214123", "+918563214124"]
+    assert [m.number for m in gateways["itniotech"].sent] == ["918563214123", "918563214124"]
+
+
 @pytest.mark.parametrize(
     ("provider", "data", "key"),
     [
@@ -178,12 +203,15 @@ async def test_itniotech_sender_and_batches(hass: HomeAssistant, gateways: FakeG
         ("enviosms", {"send_at": "2001-01-01T00:00:00+00:00"}, "invalid_option"),
         ("itniotech", {"sender_id": "S" * 33}, "invalid_option"),
         ("duanxintong", {"message": "暖气 🔥"}, "unencodable_text"),
+        # A UK national reading and a +44 reading are both possible, neither valid: not guessed.
+        ("itniotech", {"recipients": ["4412345678"]}, "ambiguous_number"),
     ],
 )
 async def test_validation_sends_nothing(
     hass: HomeAssistant, gateways: FakeGateways, provider: str, data: dict[str, Any], key: str
 ) -> None:
-    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    options = {"default_country": "GB"} if key == "ambiguous_number" else None
+    entry = await setup_entry(hass, mock_entry(gateways, provider, options=options))
     call = {"recipients": NUMBERS[provider][:1], "message": "hi", **data}
     with pytest.raises(ServiceValidationError) as err:
         await send_sms(hass, entry.entry_id, **call)

@@ -10,6 +10,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
+    ATTR_CHANNEL,
     ATTR_MESSAGE,
     ATTR_MESSAGE_ID,
     ATTR_RECEIVED_AT,
@@ -67,6 +68,7 @@ class IncomingSmsEvent(SmsGatewaysEntity, EventEntity):
                     ATTR_MESSAGE_ID,
                     ATTR_RECEIVED_AT,
                     ATTR_SOURCE,
+                    ATTR_CHANNEL,
                 )
             },
         )

@@ -27,6 +27,7 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    ATTR_CHANNEL,
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DEVICE_ID,
     ATTR_MESSAGE,
@@ -254,6 +255,7 @@ class Inbox:
                 ATTR_MESSAGE_ID: item.message_id,
                 ATTR_RECEIVED_AT: item.received_at,
                 ATTR_SOURCE: item.source,
+                ATTR_CHANNEL: item.channel,
             }
             # Listeners run in their own jobs (the bus and the dispatcher catch their errors), so
             # a failing automation or entity cannot stop the queue half-way.

@@ -23,7 +23,7 @@ import hashlib
 import json
 from typing import Any
 
-from .gateways.base import DeliveryReport, InboundMessage
+from .gateways.base import Channel, DeliveryReport, InboundMessage
 from .gateways.text import clean_text
 
 # Ids remembered: far more than any provider re-delivers (a poll window holds at most a few
@@ -40,6 +40,10 @@ PENDING_BUDGET = 4 * 1024 * 1024
 STORAGE_BOUND = SEEN_BUDGET + PENDING_BUDGET + 2 * 1024 * 1024 + 64 * 1024
 
 
+# What an inbound message can have come by (`Channel.BOTH` is a sending option only).
+_INBOUND_CHANNELS = frozenset({Channel.SMS.value, Channel.WHATSAPP.value})
+
+
 class LedgerFullError(Exception):
     """Too much waits to be fired: a push is not taken now (the provider retries)."""
 
@@ -53,6 +57,7 @@ class Pending:
     text: str
     received_at: str
     source: str
+    channel: str = Channel.SMS.value
 
     @property
     def size(self) -> int:
@@ -67,6 +72,7 @@ class Pending:
             "text": self.text,
             "received_at": self.received_at,
             "source": self.source,
+            "channel": self.channel,
         }
 
     @classmethod
@@ -81,9 +87,15 @@ class Pending:
                 text=clean_text(str(data["text"])),
                 received_at=clean_text(str(data["received_at"])),
                 source=clean_text(str(data["source"])),
+                # Stored before channels existed (or by a hand): SMS.
+                channel=_channel(data.get("channel")),
             )
         except KeyError:
             return None
+
+
+def _channel(value: Any) -> str:
+    return value if value in _INBOUND_CHANNELS else Channel.SMS.value
 
 
 def stored_size(value: str) -> int:
@@ -168,6 +180,7 @@ class Ledger:
                     text=clean_text(message.text),
                     received_at=message.received_at.isoformat(),
                     source=source,
+                    channel=message.channel.value,
                 )
             )
         sizes = [item.size for item in fresh]

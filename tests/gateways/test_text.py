@@ -26,6 +26,13 @@ from custom_components.sms_gateways.gateways.text import Encoding, analyse
         ("我" * 135, Encoding.UCS2, 135, 3),
         ("🔥" * 35, Encoding.UCS2, 70, 1),  # outside the BMP: two UTF-16 units each
         ("🔥" * 36, Encoding.UCS2, 72, 2),
+        # A pair is never split across segments: the € (escape + septet) at septets 153-154
+        # starts the second segment, so 306 septets take three segments, as carriers bill them.
+        ("a" * 152 + "€" + "a" * 152, Encoding.GSM7, 306, 3),
+        ("a" * 151 + "€" + "a" * 153, Encoding.GSM7, 306, 2),
+        # An emoji (a surrogate pair) at units 67-68 moves whole to the second segment.
+        ("我" * 66 + "🔥" + "我" * 66, Encoding.UCS2, 134, 3),
+        ("我" * 65 + "🔥" + "我" * 67, Encoding.UCS2, 134, 2),
     ],
 )
 def test_segments(text: str, encoding: Encoding, units: int, segments: int) -> None:
@@ -41,4 +48,12 @@ def test_segments_cover_the_text(text: str) -> None:
     if info.segments == 1:
         assert info.units <= single
     else:
-        assert (info.segments - 1) * multi < info.units <= info.segments * multi
+        # A segment ends early by at most one unit, when a pair would not fit in it whole.
+        assert (info.segments - 1) * (multi - 1) < info.units <= info.segments * multi
+
+
+def test_forced_encoding() -> None:
+    # A provider that always sends UCS-2 bills plain ASCII 70 characters a message.
+    assert analyse("a" * 71, encoding=Encoding.UCS2).segments == 2
+    with pytest.raises(ValueError):
+        analyse("我", encoding=Encoding.GSM7)
