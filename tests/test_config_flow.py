@@ -792,3 +792,63 @@ async def test_recipient_national_number_uses_the_default_country(
     )
     assert result["data"] == {CONF_NAME: "+525512345678", CONF_PHONE_NUMBER: "+525512345678"}
     assert result["title"] == "+525512345678"
+
+
+async def start_recipient_edit(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str
+) -> Any:
+    return check_ui(
+        await hass.config_entries.subentries.async_init(
+            (entry.entry_id, "recipient"),
+            context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+        ),
+        RECIPIENT,
+    )
+
+
+async def test_edit_recipient(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(
+        hass,
+        mock_entry(
+            gateways,
+            "smsmobileapi",
+            options={CONF_DEFAULT_COUNTRY: "MX"},
+            recipients={"Ana": "+15551234567", "Luis": "+15557654321"},
+        ),
+    )
+    ana = next(s for s in entry.subentries.values() if s.title == "Ana")
+    entity_id = contact_entity_id(hass, entry, "Ana")
+    result = await start_recipient_edit(hass, entry, ana.subentry_id)
+    assert result["step_id"] == "reconfigure"
+    # The form opens with the contact as it is.
+    assert suggested(result) == {CONF_NAME: "Ana", CONF_PHONE_NUMBER: "+15551234567"}
+    checks = [
+        ({CONF_NAME: "Ana", CONF_PHONE_NUMBER: "12"}, {CONF_PHONE_NUMBER: "invalid_phone_number"}),
+        # Names address contacts in actions: two alike could not be told apart.
+        ({CONF_NAME: " luis ", CONF_PHONE_NUMBER: "+15551234567"}, {CONF_NAME: "name_in_use"}),
+    ]
+    for user_input, errors in checks:
+        result = await configure_recipient(hass, result["flow_id"], user_input)
+        assert result["errors"] == errors
+    result = await configure_recipient(
+        hass, result["flow_id"], {CONF_NAME: "Ana María", CONF_PHONE_NUMBER: "55 1234 5678"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    edited = entry.subentries[ana.subentry_id]
+    assert (edited.title, dict(edited.data)) == (
+        "Ana María",
+        {CONF_NAME: "Ana María", CONF_PHONE_NUMBER: "+525512345678"},
+    )
+    # The entity keeps its id and now sends to the new number.
+    await hass.services.async_call(
+        "notify", "send_message", {"entity_id": entity_id, "message": "hola"}, blocking=True
+    )
+    assert gateways["smsmobileapi"].sent[-1].number == "+525512345678"
+    # Another contact's number is refused, as when adding.
+    result = await start_recipient_edit(hass, entry, ana.subentry_id)
+    result = await configure_recipient(
+        hass, result["flow_id"], {CONF_NAME: "Ana", CONF_PHONE_NUMBER: "+15557654321"}
+    )
+    assert result["reason"] == "already_configured"

@@ -34,6 +34,11 @@ SENDERS = {
     "smsmobileapi": "+15559876543",
     "itniotech": "+918563214199",
 }
+OTHER_SENDERS = {
+    "duanxintong": "13798361237",
+    "smsmobileapi": "+15559876544",
+    "itniotech": "+918563214198",
+}
 # What the event says: E.164 whatever form the provider gave the number in (SPEC).
 E164 = {
     "duanxintong": "+8613798361236",
@@ -388,3 +393,22 @@ async def test_request_cut_by_shutdown_is_not_an_outage(
     hass.set_state(CoreState.running)
     await runtime.balance_coordinator.async_refresh()
     assert not runtime.balance_coordinator.last_update_success
+
+
+@pytest.mark.parametrize("provider", POLLING)
+async def test_inbound_names_the_contact(
+    hass: HomeAssistant, gateways: FakeGateways, provider: str
+) -> None:
+    # Saved in E.164; the provider writes the sender its own way (112088: no country code).
+    entry = mock_entry(gateways, provider, recipients={"Ana": E164[provider]})
+    entry = await setup_entry(hass, entry)
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    gateways[provider].queue_inbound(SENDERS[provider], "HEAT ON")
+    gateways[provider].queue_inbound(OTHER_SENDERS[provider], "who is this")
+    await tick(hass)
+    assert [(e.data["contact"], e.data["message"]) for e in events] == [
+        ("Ana", "HEAT ON"),
+        (None, "who is this"),
+    ]
+    state = hass.states.get(f"event.{slugify(entry.title)}_incoming_sms")
+    assert state.attributes["contact"] is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from homeassistant.components.notify import NotifyEntityFeature
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -484,3 +485,64 @@ async def test_thousand_recipients_are_sent(hass: HomeAssistant, gateways: FakeG
     response = await send_sms(hass, entry.entry_id, recipients=numbers, message="hi")
     assert response["accepted"] == numbers
     assert sends(gateways, "duanxintong") == 10
+
+
+async def test_send_to_contacts_by_name_and_entity(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    entry = await setup_entry(
+        hass,
+        mock_entry(
+            gateways,
+            "itniotech",
+            recipients={"Ana": NUMBERS["itniotech"][0], "Luis": NUMBERS["itniotech"][1]},
+        ),
+    )
+    luis = contact_entity_id(hass, entry, "Luis")
+    response = await send_sms(
+        hass, entry.entry_id, recipients=[" ana ", luis, "+91 85632 14199"], message="hi"
+    )
+    assert response["accepted"] == [*NUMBERS["itniotech"], "+918563214199"]
+    # The legacy service's `target` takes names too.
+    await hass.services.async_call(
+        "notify", _slug(entry.title), {"message": "hi", "target": "Luis"}, blocking=True
+    )
+    assert gateways["itniotech"].sent[-1].number == NUMBERS["itniotech"][1].lstrip("+")
+
+
+async def test_unknown_contact_sends_nothing(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(
+        hass, mock_entry(gateways, "itniotech", recipients={"Ana": NUMBERS["itniotech"][0]})
+    )
+    for unknown in ("Pedro", "notify.pedro"):
+        with pytest.raises(ServiceValidationError) as err:
+            await send_sms(
+                hass, entry.entry_id, recipients=[NUMBERS["itniotech"][1], unknown], message="hi"
+            )
+        assert err.value.translation_key == "unknown_contact"
+        assert err.value.translation_placeholders["name"] == unknown
+        # The message lists the contacts there are.
+        assert err.value.translation_placeholders["contacts"] == "Ana"
+    assert sends(gateways, "itniotech") == 0
+
+
+async def test_contact_entity_has_a_title_and_records_the_send(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    entry = await setup_entry(
+        hass, mock_entry(gateways, "itniotech", recipients={"Ana": NUMBERS["itniotech"][0]})
+    )
+    entity_id = contact_entity_id(hass, entry, "Ana")
+    state = hass.states.get(entity_id)
+    # The UI shows the title field only for entities declaring it.
+    assert state.attributes["supported_features"] == NotifyEntityFeature.TITLE
+    assert state.state == "unknown"
+    await hass.services.async_call(
+        "notify",
+        "send_message",
+        {"entity_id": entity_id, "title": "Alarm", "message": "Front door"},
+        blocking=True,
+    )
+    assert gateways["itniotech"].sent[-1].text == "Alarm\nFront door"
+    # The entity's state is the time of its last send.
+    assert dt_util.parse_datetime(hass.states.get(entity_id).state) is not None

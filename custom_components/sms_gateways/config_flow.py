@@ -24,6 +24,7 @@ from homeassistant.const import (
     CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -422,34 +423,85 @@ class SmsGatewaysOptionsFlow(OptionsFlow):
 
 
 class RecipientSubentryFlow(ConfigSubentryFlow):
-    """A saved contact: a name and a number the entry's provider can reach."""
+    """A saved contact: a name and a number the entry's provider can reach; editable."""
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Name and number; the number is checked and stored in international form."""
         entry = self._get_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            gateway = create_gateway(self.hass, entry.data, entry.options)
-            try:
-                gateway.format_number(user_input[CONF_PHONE_NUMBER])
-                number = gateway.e164(user_input[CONF_PHONE_NUMBER])
-            except InvalidNumberError:
-                errors[CONF_PHONE_NUMBER] = "invalid_phone_number"
-            else:
-                if any(
-                    sub.data.get(CONF_PHONE_NUMBER) == number
-                    for sub in entry.subentries.values()
-                    if sub.subentry_type == SUBENTRY_RECIPIENT
-                ):
-                    return self.async_abort(reason="already_configured")
-                name = user_input[CONF_NAME].strip() or number
+            contact = self._contact(entry, user_input, errors)
+            if contact is not None:
+                name, number = contact
                 return self.async_create_entry(
                     title=name,
                     data={CONF_NAME: name, CONF_PHONE_NUMBER: number},
                     unique_id=number,
                 )
+        return self._form("user", entry, user_input or {}, errors)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a contact's name or number, checked as when it was added."""
+        entry = self._get_entry()
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            contact = self._contact(entry, user_input, errors, editing=subentry.subentry_id)
+            if contact is not None:
+                name, number = contact
+                return self.async_update_and_abort(
+                    entry,
+                    subentry,
+                    title=name,
+                    data={CONF_NAME: name, CONF_PHONE_NUMBER: number},
+                    unique_id=number,
+                )
+        return self._form("reconfigure", entry, user_input or dict(subentry.data), errors)
+
+    def _contact(
+        self,
+        entry: ConfigEntry,
+        user_input: dict[str, Any],
+        errors: dict[str, str],
+        *,
+        editing: str | None = None,
+    ) -> tuple[str, str] | None:
+        """The contact's name and international number, or None with `errors`.
+
+        A number that is already another contact's aborts the flow (`already_configured`).
+        """
+        gateway = create_gateway(self.hass, entry.data, entry.options)
+        try:
+            gateway.format_number(user_input[CONF_PHONE_NUMBER])
+            number = gateway.e164(user_input[CONF_PHONE_NUMBER])
+        except InvalidNumberError:
+            errors[CONF_PHONE_NUMBER] = "invalid_phone_number"
+            return None
+        name = user_input[CONF_NAME].strip() or number
+        others = [
+            sub
+            for sub in entry.subentries.values()
+            if sub.subentry_type == SUBENTRY_RECIPIENT and sub.subentry_id != editing
+        ]
+        if any(sub.data.get(CONF_PHONE_NUMBER) == number for sub in others):
+            raise AbortFlow("already_configured")
+        # Names are how actions address contacts: two alike could not be told apart.
+        if any(str(sub.data.get(CONF_NAME, "")).casefold() == name.casefold() for sub in others):
+            errors[CONF_NAME] = "name_in_use"
+            return None
+        return name, number
+
+    def _form(
+        self,
+        step_id: str,
+        entry: ConfigEntry,
+        values: Mapping[str, Any],
+        errors: dict[str, str],
+    ) -> SubentryFlowResult:
         return self.async_show_form(
-            step_id="user",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
                 vol.Schema(
                     {
@@ -459,7 +511,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                         ),
                     }
                 ),
-                user_input or {},
+                values,
             ),
             errors=errors,
             description_placeholders={"provider": GATEWAYS[entry.data[CONF_PROVIDER]].name},

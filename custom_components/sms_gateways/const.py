@@ -49,6 +49,7 @@ ATTR_RECEIVED_AT: Final = "received_at"
 ATTR_SOURCE: Final = "source"
 ATTR_RECIPIENT: Final = "recipient"
 ATTR_STATUS: Final = "status"
+ATTR_CONTACT: Final = "contact"
 
 SOURCE_POLL: Final = "poll"
 SOURCE_WEBHOOK: Final = "webhook"

@@ -11,6 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
     ATTR_CHANNEL,
+    ATTR_CONTACT,
     ATTR_MESSAGE,
     ATTR_MESSAGE_ID,
     ATTR_RECEIVED_AT,
@@ -69,6 +70,7 @@ class IncomingSmsEvent(SmsGatewaysEntity, EventEntity):
                     ATTR_RECEIVED_AT,
                     ATTR_SOURCE,
                     ATTR_CHANNEL,
+                    ATTR_CONTACT,
                 )
             },
         )

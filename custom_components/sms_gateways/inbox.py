@@ -29,6 +29,7 @@ from homeassistant.util import dt as dt_util
 from .const import (
     ATTR_CHANNEL,
     ATTR_CONFIG_ENTRY_ID,
+    ATTR_CONTACT,
     ATTR_DEVICE_ID,
     ATTR_MESSAGE,
     ATTR_MESSAGE_ID,
@@ -44,6 +45,7 @@ from .const import (
     SOURCE_POLL,
     SOURCE_WEBHOOK,
 )
+from .contacts import names_by_number
 from .data import SmsGatewaysConfigEntry
 from .delivery import DeliveryState
 from .gateways.base import DeliveryReport, InboundMessage, WebhookPayload
@@ -247,6 +249,7 @@ class Inbox:
             ATTR_PROVIDER: runtime.gateway.key,
         }
         signal = signal_message(self._entry.entry_id)
+        known = names_by_number(self._entry) if messages else {}
         for item in messages:
             data = {
                 **base,
@@ -256,6 +259,7 @@ class Inbox:
                 ATTR_RECEIVED_AT: item.received_at,
                 ATTR_SOURCE: item.source,
                 ATTR_CHANNEL: item.channel,
+                ATTR_CONTACT: known.get(item.sender),
             }
             # Listeners run in their own jobs (the bus and the dispatcher catch their errors), so
             # a failing automation or entity cannot stop the queue half-way.

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.notify import NotifyEntity, NotifyEntityDescription
+from homeassistant.components.notify import (
+    NotifyEntity,
+    NotifyEntityDescription,
+    NotifyEntityFeature,
+)
 from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET
 from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.config_entries import ConfigSubentry
@@ -15,6 +19,7 @@ from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 import voluptuous as vol
 
 from .const import CONF_PHONE_NUMBER, DOMAIN, SUBENTRY_RECIPIENT
+from .contacts import contact_key
 from .data import SmsGatewaysConfigEntry
 from .entity import SmsGatewaysEntity, contact_device_info
 from .sending import async_send, loaded_entry, refusal
@@ -101,10 +106,12 @@ class RecipientNotifyEntity(SmsGatewaysEntity, NotifyEntity):
 
     # The contact's device carries the contact's name; the translation key still gives the icon.
     _attr_name = None
+    # The UI shows the title field: it becomes the SMS's first line.
+    _attr_supported_features = NotifyEntityFeature.TITLE
 
     def __init__(self, entry: SmsGatewaysConfigEntry, subentry: ConfigSubentry) -> None:
         """The main feature of the contact's own device."""
-        super().__init__(entry, RECIPIENT, key=f"recipient_{subentry.subentry_id}")
+        super().__init__(entry, RECIPIENT, key=contact_key(subentry.subentry_id))
         self._number: str = subentry.data[CONF_PHONE_NUMBER]
         # A device per contact, never the entry's own: from 2026.8 a device belongs to one
         # subentry, and a contact's entity on the entry's device moved that device to the contact

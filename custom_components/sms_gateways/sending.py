@@ -19,6 +19,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .contacts import resolve_recipients
 from .data import SmsGatewaysConfigEntry
 from .errors import action_error
 from .gateways.base import SendOptions, SendResult
@@ -134,6 +135,7 @@ async def async_send(
 ) -> Sent:
     """Validate, then send once; raise a translated error if nothing could be sent."""
     check_recipient_count(recipients)
+    recipients = resolve_recipients(hass, entry, recipients)
     check_send_at(entry, options.send_at)
     numbers = await _async_user_numbers(entry, recipients)
     gateway = entry.runtime_data.gateway
