@@ -8,10 +8,11 @@ from homeassistant.helpers import config_validation as cv, discovery
 from homeassistant.helpers.typing import ConfigType
 
 from .client import create_gateway
-from .const import DOMAIN
+from .const import CONF_DAILY_LIMIT, DOMAIN
 from .data import SmsGatewaysConfigEntry, SmsGatewaysData
 from .errors import setup_error
 from .gateways.errors import GatewayError
+from .guard import SpendingGuard, async_remove_count
 from .inbox_store import async_remove_inbox
 from .issues import async_clear_issues
 from .receiving import async_setup_receiving, async_start_receiving
@@ -35,7 +36,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) 
         account = await gateway.async_validate()
     except GatewayError as err:
         raise setup_error(err, gateway.name) from err
-    entry.runtime_data = SmsGatewaysData(gateway=gateway, account=account)
+    guard = SpendingGuard(
+        hass, entry.entry_id, entry.title, int(entry.options.get(CONF_DAILY_LIMIT, 0) or 0)
+    )
+    await guard.async_load()
+    entry.async_on_unload(guard.async_start())
+    entry.runtime_data = SmsGatewaysData(gateway=gateway, account=account, guard=guard)
     await async_setup_receiving(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_start_receiving(entry)
@@ -70,6 +76,7 @@ async def _async_update_listener(hass: HomeAssistant, entry: SmsGatewaysConfigEn
 async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
     """The entry is deleted: its stored inbox, cloudhook and repair issues go with it."""
     await async_remove_inbox(hass, entry.entry_id)
+    await async_remove_count(hass, entry.entry_id)
     if CONF_WEBHOOK_ID in entry.data:
         await async_remove_cloudhook(hass, entry)
     async_clear_issues(hass, entry.entry_id)

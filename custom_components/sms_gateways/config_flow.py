@@ -43,6 +43,7 @@ import voluptuous as vol
 from .client import create_gateway
 from .const import (
     CONF_BALANCE_THRESHOLD,
+    CONF_DAILY_LIMIT,
     CONF_DEFAULT_COUNTRY,
     CONF_PHONE_NUMBER,
     CONF_POLL_INBOUND,
@@ -384,7 +385,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class SmsGatewaysOptionsFlow(OptionsFlow):
-    """Polling interval, inbound polling, default country, low-balance threshold."""
+    """Polling interval, inbound polling, default country, low-balance threshold, daily limit."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One form; what the provider cannot do is not asked."""
@@ -414,6 +415,10 @@ class SmsGatewaysOptionsFlow(OptionsFlow):
             schema[vol.Required(CONF_BALANCE_THRESHOLD, default=0)] = NumberSelector(
                 NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX)
             )
+        schema[vol.Required(CONF_DAILY_LIMIT, default=0)] = vol.All(
+            NumberSelector(NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)),
+            vol.Coerce(int),
+        )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

@@ -17,6 +17,7 @@ CONF_POLL_INBOUND: Final = "poll_inbound"
 CONF_DEFAULT_COUNTRY: Final = "default_country"
 CONF_BALANCE_THRESHOLD: Final = "balance_threshold"
 CONF_PHONE_NUMBER: Final = "phone_number"
+CONF_DAILY_LIMIT: Final = "daily_limit"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 # The model shown on a saved contact's device.

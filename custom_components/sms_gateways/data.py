@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from homeassistant.components.notify.legacy import BaseNotificationService
 
     from .coordinator import BalanceCoordinator, InboxCoordinator
+    from .guard import SpendingGuard
     from .inbox import Inbox
 
 
@@ -23,6 +24,7 @@ class SmsGatewaysData:
 
     gateway: Gateway
     account: AccountInfo
+    guard: SpendingGuard
     tracker: DeliveryTracker = field(default_factory=DeliveryTracker)
     balance_coordinator: BalanceCoordinator | None = None
     inbox_coordinator: InboxCoordinator | None = None

@@ -1,4 +1,4 @@
-"""Repair issues: a low balance, a webhook the provider cannot reach, an inbox not saved."""
+"""Repair issues: low balance, unreachable webhook, inbox not saved, daily limit near."""
 
 from __future__ import annotations
 
@@ -20,6 +20,11 @@ def webhook_issue_id(entry_id: str) -> str:
     return f"webhook_unreachable_{entry_id}"
 
 
+def spending_issue_id(entry_id: str) -> str:
+    """The near-the-daily-limit issue of an entry."""
+    return f"daily_limit_near_{entry_id}"
+
+
 def inbox_issue_id(entry_id: str) -> str:
     """The inbox-not-saved issue of an entry."""
     return f"inbox_not_saved_{entry_id}"
@@ -33,6 +38,19 @@ def async_set_inbox_saved(hass: HomeAssistant, entry_id: str, title: str, *, sav
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
     _create(hass, issue_id, "inbox_not_saved", ir.IssueSeverity.ERROR, {"account": title})
+
+
+@callback
+def async_set_spending(
+    hass: HomeAssistant, entry_id: str, title: str, *, near: bool, count: int, limit: int
+) -> None:
+    """Warn at 80 % of the daily limit, so the refusals to come are no surprise."""
+    issue_id = spending_issue_id(entry_id)
+    if not near:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    placeholders = {"account": title, "count": str(count), "limit": str(limit)}
+    _create(hass, issue_id, "daily_limit_near", ir.IssueSeverity.WARNING, placeholders)
 
 
 @callback
@@ -106,3 +124,4 @@ def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
     ir.async_delete_issue(hass, DOMAIN, low_balance_issue_id(entry_id))
     ir.async_delete_issue(hass, DOMAIN, webhook_issue_id(entry_id))
     ir.async_delete_issue(hass, DOMAIN, inbox_issue_id(entry_id))
+    ir.async_delete_issue(hass, DOMAIN, spending_issue_id(entry_id))

@@ -23,7 +23,7 @@ from .contacts import resolve_recipients
 from .data import SmsGatewaysConfigEntry
 from .errors import action_error
 from .gateways.base import SendOptions, SendResult
-from .gateways.errors import AuthError, GatewayError
+from .gateways.errors import AuthError, GatewayError, ValidationError
 
 # At most this many numbers a call (the action's field description says so). It is the largest
 # request any of the providers takes (Itniotech: 1,000 numbers); more is a bulk campaign, which
@@ -139,13 +139,26 @@ async def async_send(
     check_send_at(entry, options.send_at)
     numbers = await _async_user_numbers(entry, recipients)
     gateway = entry.runtime_data.gateway
+    guard = entry.runtime_data.guard
+    try:
+        # What the provider will bill, as far as it can be known before sending.
+        planned = gateway.check_text(message, options).segments * len(numbers)
+    except GatewayError as err:
+        raise action_error(err, gateway.name) from err
+    await guard.async_reserve(planned)
     try:
         result = await gateway.async_send(list(recipients), message, options)
     except AuthError as err:
+        await guard.async_settle(planned, 0)
         entry.async_start_reauth(hass)
         raise action_error(err, gateway.name) from err
-    except GatewayError as err:
+    except ValidationError as err:
+        await guard.async_settle(planned, 0)
         raise action_error(err, gateway.name) from err
+    except GatewayError as err:
+        # A time-out may have been sent: it stays counted (the guard errs on the safe side).
+        raise action_error(err, gateway.name) from err
+    await guard.async_settle(planned, result.text.segments * len(result.accepted))
     entry.runtime_data.tracker.record_send(result)
     return Sent(result, numbers)
 

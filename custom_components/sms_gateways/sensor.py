@@ -39,6 +39,14 @@ BALANCE_COUNT = SensorEntityDescription(
     state_class=SensorStateClass.MEASUREMENT,
     suggested_display_precision=0,
 )
+# Messages as billed (segments times recipients), counted by the spending guard; the unit is
+# translated ("messages"), so it has no native one.
+SENT_TODAY = SensorEntityDescription(
+    key="sent_today",
+    translation_key="sent_today",
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    suggested_display_precision=0,
+)
 LAST_DELIVERY_STATUS = SensorEntityDescription(
     key="last_delivery_status",
     translation_key="last_delivery_status",
@@ -59,7 +67,7 @@ async def async_setup_entry(
 ) -> None:
     """The balance where the provider has one; the delivery status always."""
     runtime = entry.runtime_data
-    entities: list[SensorEntity] = [LastDeliveryStatusSensor(entry)]
+    entities: list[SensorEntity] = [LastDeliveryStatusSensor(entry), SentTodaySensor(entry)]
     if runtime.balance_coordinator is not None:
         entities.insert(0, BalanceSensor(entry, runtime.balance_coordinator))
     async_add_entities(entities)
@@ -85,6 +93,34 @@ class BalanceSensor(SmsGatewaysEntity, CoordinatorEntity[BalanceCoordinator], Se
     def native_value(self) -> float | None:
         """The last balance read."""
         return self.coordinator.data.value if self.coordinator.data else None
+
+
+class SentTodaySensor(SmsGatewaysEntity, SensorEntity):
+    """Messages sent today, as billed; the daily limit (if any) as an attribute."""
+
+    _attr_should_poll = False
+
+    def __init__(self, entry: SmsGatewaysConfigEntry) -> None:
+        """Follow the entry's spending guard."""
+        super().__init__(entry, SENT_TODAY)
+
+    async def async_added_to_hass(self) -> None:
+        """Update with every send and at midnight."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._entry.runtime_data.guard.async_add_listener(self.async_write_ha_state)
+        )
+
+    @property
+    def native_value(self) -> int:
+        """Today's count."""
+        return self._entry.runtime_data.guard.count
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """The limit (0: none) and when the count starts again."""
+        guard = self._entry.runtime_data.guard
+        return {"daily_limit": guard.limit, "resets_at": guard.resets_at().isoformat()}
 
 
 class LastDeliveryStatusSensor(SmsGatewaysEntity, SensorEntity):
