@@ -24,6 +24,9 @@ Serve = Callable[[FakeProvider], Awaitable[str]]
 @pytest.fixture(autouse=True)
 def _enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """Let Home Assistant load this custom integration in every test that has a `hass`."""
+    if "recorder_mock" in request.fixturenames:
+        # The recorder's database must exist before `hass` does.
+        request.getfixturevalue("recorder_mock")
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
 

@@ -47,6 +47,7 @@ from .const import (
     CONF_DEFAULT_COUNTRY,
     CONF_PHONE_NUMBER,
     CONF_POLL_INBOUND,
+    CONF_PRIVATE_TEXT,
     CONF_PROVIDER,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -419,6 +420,7 @@ class SmsGatewaysOptionsFlow(OptionsFlow):
             NumberSelector(NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)),
             vol.Coerce(int),
         )
+        schema[vol.Required(CONF_PRIVATE_TEXT, default=False)] = BooleanSelector()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

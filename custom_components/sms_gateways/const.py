@@ -18,6 +18,7 @@ CONF_DEFAULT_COUNTRY: Final = "default_country"
 CONF_BALANCE_THRESHOLD: Final = "balance_threshold"
 CONF_PHONE_NUMBER: Final = "phone_number"
 CONF_DAILY_LIMIT: Final = "daily_limit"
+CONF_PRIVATE_TEXT: Final = "private_text"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 # The model shown on a saved contact's device.

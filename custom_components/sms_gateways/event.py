@@ -17,6 +17,7 @@ from .const import (
     ATTR_RECEIVED_AT,
     ATTR_SENDER,
     ATTR_SOURCE,
+    CONF_PRIVATE_TEXT,
 )
 from .data import SmsGatewaysConfigEntry
 from .entity import SmsGatewaysEntity
@@ -38,7 +39,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One per entry: every provider receives, by polling or by webhook."""
-    async_add_entities([IncomingSmsEvent(entry)])
+    private = bool(entry.options.get(CONF_PRIVATE_TEXT, False))
+    async_add_entities([(PrivateIncomingSmsEvent if private else IncomingSmsEvent)(entry)])
 
 
 class IncomingSmsEvent(SmsGatewaysEntity, EventEntity):
@@ -75,3 +77,12 @@ class IncomingSmsEvent(SmsGatewaysEntity, EventEntity):
             },
         )
         self.async_write_ha_state()
+
+
+class PrivateIncomingSmsEvent(IncomingSmsEvent):
+    """The same, with the text kept out of the recorder (option `private_text`).
+
+    Automations triggered by the entity still read `message` from the live state.
+    """
+
+    _unrecorded_attributes = frozenset({ATTR_MESSAGE})

@@ -39,6 +39,7 @@ from .const import (
     ATTR_SENDER,
     ATTR_SOURCE,
     ATTR_STATUS,
+    CONF_PRIVATE_TEXT,
     DOMAIN,
     EVENT_DELIVERY_REPORT,
     EVENT_MESSAGE_RECEIVED,
@@ -250,6 +251,7 @@ class Inbox:
         }
         signal = signal_message(self._entry.entry_id)
         known = names_by_number(self._entry) if messages else {}
+        private = bool(self._entry.options.get(CONF_PRIVATE_TEXT, False))
         for item in messages:
             data = {
                 **base,
@@ -262,8 +264,13 @@ class Inbox:
                 ATTR_CONTACT: known.get(item.sender),
             }
             # Listeners run in their own jobs (the bus and the dispatcher catch their errors), so
-            # a failing automation or entity cannot stop the queue half-way.
-            self._hass.bus.async_fire(EVENT_MESSAGE_RECEIVED, data)
+            # a failing automation or entity cannot stop the queue half-way. With private text,
+            # the bus event (which the recorder stores) goes without it; the event entity keeps
+            # it as an attribute the recorder leaves out.
+            self._hass.bus.async_fire(
+                EVENT_MESSAGE_RECEIVED,
+                {**data, ATTR_MESSAGE: None} if private else data,
+            )
             async_dispatcher_send(self._hass, signal, data)
             self.fired_messages += 1
         for report in reports:
