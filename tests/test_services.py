@@ -546,3 +546,32 @@ async def test_contact_entity_has_a_title_and_records_the_send(
     assert gateways["itniotech"].sent[-1].text == "Alarm\nFront door"
     # The entity's state is the time of its last send.
     assert dt_util.parse_datetime(hass.states.get(entity_id).state) is not None
+
+
+async def test_plain_characters_option(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    text = "It’s “done” — back at 5…"
+    plain = 'It\'s "done" - back at 5...'
+    entry = await setup_entry(
+        hass, mock_entry(gateways, "itniotech", options={"plain_characters": True})
+    )
+    response = await send_sms(
+        hass, entry.entry_id, recipients=NUMBERS["itniotech"][:1], message=text
+    )
+    assert gateways["itniotech"].sent[-1].text == plain
+    assert response["encoding"] == "GSM-7"
+    assert response["replaced"] == {"—": "-", "’": "'", "“": '"', "”": '"', "…": "..."}
+    # A text that stays UCS-2 anyway keeps its typography.
+    response = await send_sms(
+        hass, entry.entry_id, recipients=NUMBERS["itniotech"][:1], message="“你好”"
+    )
+    assert gateways["itniotech"].sent[-1].text == "“你好”"
+    assert "replaced" not in response
+
+
+async def test_typography_kept_by_default(hass: HomeAssistant, gateways: FakeGateways) -> None:
+    entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
+    response = await send_sms(
+        hass, entry.entry_id, recipients=NUMBERS["itniotech"][:1], message="It’s"
+    )
+    assert gateways["itniotech"].sent[-1].text == "It’s"
+    assert response["encoding"] == "UCS-2"

@@ -46,6 +46,7 @@ from .const import (
     CONF_DAILY_LIMIT,
     CONF_DEFAULT_COUNTRY,
     CONF_PHONE_NUMBER,
+    CONF_PLAIN_CHARACTERS,
     CONF_POLL_INBOUND,
     CONF_PRIVATE_TEXT,
     CONF_PROVIDER,
@@ -420,6 +421,7 @@ class SmsGatewaysOptionsFlow(OptionsFlow):
             NumberSelector(NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)),
             vol.Coerce(int),
         )
+        schema[vol.Required(CONF_PLAIN_CHARACTERS, default=False)] = BooleanSelector()
         schema[vol.Required(CONF_PRIVATE_TEXT, default=False)] = BooleanSelector()
         return self.async_show_form(
             step_id="init",

@@ -19,6 +19,7 @@ CONF_BALANCE_THRESHOLD: Final = "balance_threshold"
 CONF_PHONE_NUMBER: Final = "phone_number"
 CONF_DAILY_LIMIT: Final = "daily_limit"
 CONF_PRIVATE_TEXT: Final = "private_text"
+CONF_PLAIN_CHARACTERS: Final = "plain_characters"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 # The model shown on a saved contact's device.

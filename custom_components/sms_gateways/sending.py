@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,12 +18,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from .const import CONF_PLAIN_CHARACTERS, DOMAIN
 from .contacts import resolve_recipients
 from .data import SmsGatewaysConfigEntry
 from .errors import action_error
 from .gateways.base import SendOptions, SendResult
 from .gateways.errors import AuthError, GatewayError, ValidationError
+from .gateways.text import plain_lookalikes
 
 # At most this many numbers a call (the action's field description says so). It is the largest
 # request any of the providers takes (Itniotech: 1,000 numbers); more is a bulk campaign, which
@@ -46,6 +47,8 @@ class Sent:
     result: SendResult
     # Provider form -> international form, for the response and errors.
     numbers: Mapping[str, str]
+    # Look-alike characters replaced before sending (option `plain_characters`).
+    replaced: Mapping[str, str] = field(default_factory=dict)
 
     def e164(self, number: str) -> str:
         """`number` (provider form) as the user's number in international form, where known."""
@@ -139,6 +142,9 @@ async def async_send(
     check_send_at(entry, options.send_at)
     numbers = await _async_user_numbers(entry, recipients)
     gateway = entry.runtime_data.gateway
+    replaced: dict[str, str] = {}
+    if entry.options.get(CONF_PLAIN_CHARACTERS, False):
+        message, replaced = plain_lookalikes(message)
     guard = entry.runtime_data.guard
     try:
         # What the provider will bill, as far as it can be known before sending.
@@ -160,7 +166,7 @@ async def async_send(
         raise action_error(err, gateway.name) from err
     await guard.async_settle(planned, result.text.segments * len(result.accepted))
     entry.runtime_data.tracker.record_send(result)
-    return Sent(result, numbers)
+    return Sent(result, numbers, replaced)
 
 
 def response(sent: Sent) -> dict[str, Any]:
@@ -174,6 +180,7 @@ def response(sent: Sent) -> dict[str, Any]:
         "message_ids": {e164(r.number): r.message_id for r in result.accepted if r.message_id},
         "segments": result.text.segments,
         "encoding": result.text.encoding.value,
+        **({"replaced": dict(sent.replaced)} if sent.replaced else {}),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.sms_gateways.gateways.text import Encoding, analyse
+from custom_components.sms_gateways.gateways.text import Encoding, analyse, plain_lookalikes
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,15 @@ def test_forced_encoding() -> None:
     assert analyse("a" * 71, encoding=Encoding.UCS2).segments == 2
     with pytest.raises(ValueError):
         analyse("我", encoding=Encoding.GSM7)
+
+
+def test_plain_lookalikes() -> None:
+    text = "“Hola” — ¿vienes?\u00a0Ya…"
+    plain, replaced = plain_lookalikes(text)
+    assert plain == '"Hola" - ¿vienes? Ya...'
+    assert replaced == {"\u00a0": " ", "—": "-", "“": '"', "”": '"', "…": "..."}
+    assert analyse(text).segments == 1
+    assert (analyse(text).encoding, analyse(plain).encoding) == (Encoding.UCS2, Encoding.GSM7)
+    # Nothing to gain when the text stays UCS-2: left alone.
+    assert plain_lookalikes("“你好”") == ("“你好”", {})
+    assert plain_lookalikes("plain") == ("plain", {})

@@ -85,6 +85,33 @@ def analyse(text: str, *, encoding: Encoding | None = None) -> TextInfo:
     return TextInfo(encoding, sum(units), count_segments(units, single, multi))
 
 
+# Characters outside GSM-7 with a plain look-alike inside it: typographic quotes, dashes, the
+# ellipsis and the narrow or non-breaking spaces that word processors and phones put in. One of
+# them makes a whole text UCS-2 (70 characters a segment instead of 160).
+LOOKALIKES: dict[str, str] = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    "\u2026": "...",
+    **dict.fromkeys("\u00a0\u2002\u2003\u2007\u2009\u200a\u202f", " "),
+}
+
+
+def plain_lookalikes(text: str) -> tuple[str, dict[str, str]]:
+    """`text` with look-alikes replaced, and what was replaced by what.
+
+    Only when that makes the whole text GSM-7: a text that stays UCS-2 anyway (Chinese, an
+    emoji) keeps its typography, as replacing would save nothing.
+    """
+    found = {c: LOOKALIKES[c] for c in set(text) if c in LOOKALIKES}
+    if not found:
+        return text, {}
+    plain = text.translate({ord(c): r for c, r in found.items()})
+    if not is_gsm7(plain):
+        return text, {}
+    return plain, dict(sorted(found.items()))
+
+
 # What Home Assistant cannot store or send on: lone UTF-16 surrogates (JSON's "\ud800" parses into
 # one; UTF-8 cannot encode it, so every later save of the inbox and the websocket event would
 # fail) and NUL (PostgreSQL, a recorder back end, refuses it in text).
