@@ -9,7 +9,7 @@ from homeassistant.components.notify import NotifyEntityFeature
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er, translation
 from homeassistant.util import dt as dt_util
 import pytest
 
@@ -37,6 +37,23 @@ SEND_PATHS = {
     "smsmobileapi": "/sendsms",
     "itniotech": "/sendSms",
 }
+
+
+LANGUAGES = ("en", "es", "es-419", "ru", "zh-Hans")
+# What must never reach a user in a message: our field names, and English words in other languages.
+FIELD_NAMES = ("send_at", "sender_id", "daily_limit", "conAcento")
+
+
+async def assert_rendered_in_every_language(hass: HomeAssistant, err: HomeAssistantError) -> None:
+    """The error's message, in each language, has every placeholder filled with no field name."""
+    for language in LANGUAGES:
+        messages = await translation.async_get_translations(hass, language, "exceptions", {DOMAIN})
+        template = messages[f"component.{DOMAIN}.exceptions.{err.translation_key}.message"]
+        rendered = template.format(**(err.translation_placeholders or {}))
+        assert "{" not in rendered, (language, rendered)
+        assert not [name for name in FIELD_NAMES if name in rendered], (language, rendered)
+        if language != "en":
+            assert " messages" not in rendered, (language, rendered)
 
 
 def sends(gateways: FakeGateways, provider: str) -> int:
@@ -197,12 +214,12 @@ async def test_itniotech_documented_number_form(
         ("enviosms", {"recipients": ["+15551234567"]}, "invalid_number"),
         ("duanxintong", {"recipients": ["+525512345678"]}, "invalid_number"),
         ("itniotech", {"recipients": ["12"]}, "invalid_number"),
-        ("enviosms", {"channel": "whatsapp"}, "unsupported_option"),
-        ("duanxintong", {"flash": True}, "unsupported_option"),
-        ("smsmobileapi", {"sender_id": "HOME"}, "unsupported_option"),
-        ("itniotech", {"send_at": "2999-01-01T00:00:00+00:00"}, "unsupported_option"),
-        ("enviosms", {"send_at": "2001-01-01T00:00:00+00:00"}, "invalid_option"),
-        ("itniotech", {"sender_id": "S" * 33}, "invalid_option"),
+        ("enviosms", {"channel": "whatsapp"}, "unsupported_channel"),
+        ("duanxintong", {"flash": True}, "unsupported_flash"),
+        ("smsmobileapi", {"sender_id": "HOME"}, "unsupported_sender_id"),
+        ("itniotech", {"send_at": "2999-01-01T00:00:00+00:00"}, "unsupported_send_at"),
+        ("enviosms", {"send_at": "2001-01-01T00:00:00+00:00"}, "invalid_send_at"),
+        ("itniotech", {"sender_id": "S" * 33}, "invalid_sender_id"),
         ("duanxintong", {"message": "暖气 🔥"}, "unencodable_text"),
         # A UK national reading and a +44 reading are both possible, neither valid: not guessed.
         ("itniotech", {"recipients": ["4412345678"]}, "ambiguous_number"),
@@ -218,6 +235,7 @@ async def test_validation_sends_nothing(
         await send_sms(hass, entry.entry_id, **call)
     assert err.value.translation_key == key
     assert sends(gateways, provider) == 0
+    await assert_rendered_in_every_language(hass, err.value)
 
 
 async def test_unknown_and_unloaded_entries(hass: HomeAssistant, gateways: FakeGateways) -> None:
@@ -549,7 +567,7 @@ async def test_contact_entity_has_a_title_and_records_the_send(
 
 
 async def test_plain_characters_option(hass: HomeAssistant, gateways: FakeGateways) -> None:
-    text = "It’s “done” — back at 5…"
+    text = "It\u2019s \u201cdone\u201d \u2014 back at 5\u2026"
     plain = 'It\'s "done" - back at 5...'
     entry = await setup_entry(
         hass, mock_entry(gateways, "itniotech", options={"plain_characters": True})
@@ -559,7 +577,13 @@ async def test_plain_characters_option(hass: HomeAssistant, gateways: FakeGatewa
     )
     assert gateways["itniotech"].sent[-1].text == plain
     assert response["encoding"] == "GSM-7"
-    assert response["replaced"] == {"—": "-", "’": "'", "“": '"', "”": '"', "…": "..."}
+    assert response["replaced"] == {
+        "\u2014": "-",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+    }
     # A text that stays UCS-2 anyway keeps its typography.
     response = await send_sms(
         hass, entry.entry_id, recipients=NUMBERS["itniotech"][:1], message="“你好”"
@@ -571,7 +595,7 @@ async def test_plain_characters_option(hass: HomeAssistant, gateways: FakeGatewa
 async def test_typography_kept_by_default(hass: HomeAssistant, gateways: FakeGateways) -> None:
     entry = await setup_entry(hass, mock_entry(gateways, "itniotech"))
     response = await send_sms(
-        hass, entry.entry_id, recipients=NUMBERS["itniotech"][:1], message="It’s"
+        hass, entry.entry_id, recipients=NUMBERS["itniotech"][:1], message="It\u2019s"
     )
-    assert gateways["itniotech"].sent[-1].text == "It’s"
+    assert gateways["itniotech"].sent[-1].text == "It\u2019s"
     assert response["encoding"] == "UCS-2"

@@ -8,6 +8,7 @@ credential: the clients build them from the provider's code and reason only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 
 class GatewayError(Exception):
@@ -102,16 +103,48 @@ class NoRecipientsError(ValidationError):
     key = "no_recipients"
 
 
-class UnsupportedOptionError(ValidationError):
+# The send options, by their field names in the action.
+OPTIONS = ("send_at", "flash", "unicode", "channel", "sender_id")
+
+
+class _OptionError(ValidationError):
+    """An error about one option, with a key of its own per option.
+
+    A translated message cannot translate a placeholder, so the option is named by the key
+    (`unsupported_send_at`: "… cannot schedule …"), never by its field name in the text.
+    """
+
+    prefix: ClassVar[str]
+    # The options this error can be about (each has its key).
+    options: ClassVar[tuple[str, ...]] = OPTIONS
+
+    def __init__(self, message: str, placeholders: Mapping[str, str] | None = None) -> None:
+        """Pick the key of the (first) option named in `placeholders["option"]`."""
+        super().__init__(message, placeholders)
+        option = self.placeholders.get("option", "").split(",")[0].strip()
+        if option in self.options:
+            self.key = f"{self.prefix}_{option}"
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        """Every key this error can have."""
+        return [cls.key, *(f"{cls.prefix}_{option}" for option in cls.options)]
+
+
+class UnsupportedOptionError(_OptionError):
     """An option this provider does not have (flash on 112088, WhatsApp on Itniotech ...)."""
 
     key = "unsupported_option"
+    prefix = "unsupported"
 
 
-class InvalidOptionError(ValidationError):
+class InvalidOptionError(_OptionError):
     """An option with a value that cannot be used (a send time in the past ...)."""
 
     key = "invalid_option"
+    prefix = "invalid"
+    # A time in the past or without a zone; a sender id too long (Itniotech).
+    options = ("send_at", "sender_id")
 
 
 class PayloadError(GatewayError):
