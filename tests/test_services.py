@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from homeassistant.components.notify import NotifyEntityFeature
@@ -133,7 +133,8 @@ async def test_enviosms_options_on_the_wire(hass: HomeAssistant, gateways: FakeG
         unicode=True,
     )
     (sent,) = gateways["enviosms"].sent
-    expected = when.astimezone(dt_util.get_time_zone("America/Mexico_City"))
+    # The provider reads `fechaHoraEnvio` in UTC (its API README).
+    expected = when.astimezone(UTC)
     assert sent.options == {
         "fechaHoraEnvio": expected.strftime("%Y-%m-%d %H:%M:%S"),
         "conAcento": True,
@@ -406,9 +407,10 @@ async def test_naive_send_at_is_home_assistant_local_time(
         message="Hola",
         send_at=local.replace(tzinfo=None).isoformat(),
     )
-    assert gateways["enviosms"].sent[0].options["fechaHoraEnvio"] == local.strftime(
-        "%Y-%m-%d %H:%M:%S"
-    )
+    # Read in Home Assistant's zone, sent in UTC (the provider's).
+    assert gateways["enviosms"].sent[0].options["fechaHoraEnvio"] == local.astimezone(
+        UTC
+    ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # Far enough ahead that converting it to a provider's zone leaves datetime's range (year 10000).

@@ -7,12 +7,13 @@ body may be strict JSON (the C# and Java examples) or a literal with bare keys (
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import json
 import math
 import re
 import secrets
-import time
 from typing import Any
+import unicodedata
 
 from aiohttp import web
 
@@ -98,18 +99,41 @@ def _flag(value: Any) -> bool:
     return value is True or value in (1, "1", "true", "True")
 
 
+def strip_accents(text: str) -> str:
+    """What the provider sends without `conAcento`: the text without its accents."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
 def segments(text: str, accents: bool) -> int:
     """SMS segments billed: `conAcento` sends UCS-2 (70 a segment), otherwise GSM-7.
 
-    Assumption: without `conAcento` the provider strips accents, so every character is one GSM-7
-    septet (two for the extension table).
+    The document: "conAcento | Bandera que indica si se quiere enviar un mensaje con acentos (solo
+    70 caracteres por SMS)" (a flag to send a message with accents, only 70 characters a message).
+    Assumption: without it the accents are stripped ("sin acentos" is the default) and every
+    remaining character is one GSM-7 septet (two for the extension table).
     """
     if accents:
         units, single, multi = len(text.encode("utf-16-le")) // 2, UCS2_SINGLE, UCS2_MULTI
     else:
-        units = sum(2 if c in GSM7_EXTENDED else 1 for c in text)
+        units = sum(2 if c in GSM7_EXTENDED else 1 for c in strip_accents(text))
         single, multi = GSM7_SINGLE, GSM7_MULTI
     return 1 if units <= single else math.ceil(units / multi)
+
+
+def scheduled_at(message: SentMessage) -> datetime | None:
+    """The instant a message's `fechaHoraEnvio` names, read as UTC.
+
+    The provider's current README (go4itMX/API_SMS): "fechaHoraEnvio | Dia y hora en la cual se
+    quiere enviar el mensaje (Zona horaria UTC - Coordinated Universal Time)" (day and hour to send
+    the message, in UTC).
+    """
+    value = message.options.get("fechaHoraEnvio")
+    if value is None:
+        return None
+    return datetime.strptime(str(value), SEND_AT_FORMAT).replace(tzinfo=UTC)
 
 
 def urls_in(text: str) -> list[str]:
@@ -156,6 +180,10 @@ class EnvioSmsFake(FakeProvider):
         self.tokens: set[str] = set()
         self.sent: list[SentMessage] = []
         self.authorised_urls: set[str] = set()
+        # Endpoints ("user", "sms") this account may not use: answered 401 even with a fresh
+        # token or keys. The document's 401 causes: "APIK o APIS incorrectos, Permisos
+        # insuficientes" (wrong API key or secret, insufficient permissions).
+        self.forbidden: set[str] = set()
         self._counter = 0
 
     @property
@@ -230,9 +258,17 @@ class EnvioSmsFake(FakeProvider):
         self.tokens.add(token)
         return _json({"status": True, "code": 1002, "token": token})
 
+    def _no_permission(self, request: web.Request) -> web.Response:
+        """HTTP 401 "No Autorizado" without a JSON code, as for insufficient permissions."""
+        if _is_send(request):
+            return _literal(False, None, HTTP_REASONS[401], 401)
+        return _json({"status": False, "mensaje": HTTP_REASONS[401]}, 401)
+
     async def _user(self, request: web.Request) -> web.Response:
         if request.match_info["token"] not in self.tokens:
             return self.auth_failure(request)
+        if "user" in self.forbidden:
+            return self._no_permission(request)
         return _json(
             {
                 "status": True,
@@ -249,6 +285,8 @@ class EnvioSmsFake(FakeProvider):
     async def _sms(self, request: web.Request) -> web.Response:
         if (request.match_info["apik"], request.match_info["apis"]) != (self.apik, self.apis):
             return self.auth_failure(request)
+        if "sms" in self.forbidden:
+            return self._no_permission(request)
         try:
             body = jsonish.loads(await request.read())
         except ValueError:
@@ -265,7 +303,7 @@ class EnvioSmsFake(FakeProvider):
         send_at = body.get("fechaHoraEnvio")
         if send_at is not None:
             try:
-                time.strptime(str(send_at), SEND_AT_FORMAT)
+                datetime.strptime(str(send_at), SEND_AT_FORMAT)  # noqa: DTZ007 - UTC, see scheduled_at
             except ValueError:
                 # Assumption: a date the provider cannot read is its "unknown error".
                 return self._refuse(4000)

@@ -132,6 +132,8 @@ class ItniotechFake(FakeProvider):
         self.auto_report = True
         # Numbers the platform cannot route: counted in `fail`, left out of `array`.
         self.refused_numbers: set[str] = set()
+        # Every orderId the platform has taken (status table: "-20 Data existing").
+        self.order_ids: set[str] = set()
         self._ids = itertools.count(2108021054011000095)
 
     @property
@@ -237,6 +239,10 @@ class ItniotechFake(FakeProvider):
         if orders is not None and len(order_ids) != len(numbers):
             # "orderId 数量和手机号码数量需保持一致"
             return _answer(-22)
+        if set(order_ids) & self.order_ids or len(set(order_ids)) != len(order_ids):
+            # Assumption (the status table's "-20 Data existing"): an orderId already taken
+            # refuses the whole request, and nothing of it is sent.
+            return _answer(-20)
         if not content:
             return _answer(-4)
         if len(content) > 1024:
@@ -246,6 +252,7 @@ class ItniotechFake(FakeProvider):
         if cost > self.balance + 1e-9:
             return _answer(-10)
         self.balance -= cost
+        self.order_ids.update(order_ids)
         array = []
         for index in valid:
             number, message_id = numbers[index], str(next(self._ids))
@@ -379,7 +386,11 @@ def report_push_body(
     timestamp_ms: int | None = None,
     style: PushStyle = "document",
 ) -> bytes:
-    """A delivery report push; `"document"` copies the example's `"mcc":'404'` (not JSON)."""
+    """A delivery report push; `"document"` copies the example's `"mcc":'404'` (not JSON).
+
+    The push page (itniotech.com/api/sms/pushSmsReport): "status | Messages status:0- success,
+    other- failures | Int" — so every status but 0 carries a failure reason here.
+    """
     data = {
         "appId": app_id,
         "msgid": message_id,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 import json
 import math
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -29,12 +30,14 @@ from custom_components.sms_gateways.gateways.errors import (
     RefusedError,
     TemporaryError,
 )
+from custom_components.sms_gateways.gateways.text import Encoding
 from tests.fakes.base import Fault, build_app
 from tests.fakes.enviosms import (
     CODES as FAKE_CODES,
     HTTP_REASONS,
     EnvioSmsFake,
     literal_body,
+    scheduled_at,
     strict_body,
 )
 from tests.gateways.faults import TRANSPORT_FAULTS
@@ -154,14 +157,26 @@ async def test_options_map_to_the_documented_wire_fields(env: Env) -> None:
     assert result.accepted
     (request,) = [r for r in fake.state.requests if r.method == "POST"]
     assert request.headers["Content-Type"].startswith("application/json")
-    # 18:30 UTC is 12:30 in Mexico City: UTC-6 all year since daylight saving ended in 2022.
+    # The provider reads `fechaHoraEnvio` in UTC (its current README).
     assert json.loads(request.body) == {
         "to": WIRE,
         "text": "Hola",
-        "fechaHoraEnvio": "2030-07-02 12:30:00",
+        "fechaHoraEnvio": "2030-07-02 18:30:00",
         "conAcento": True,
         "flash": True,
     }
+    assert scheduled_at(fake.sent[0]) == when
+
+
+@pytest.mark.parametrize(
+    "zone", [ZoneInfo("America/Mexico_City"), timezone(timedelta(hours=5, minutes=30)), UTC]
+)
+async def test_a_scheduled_sms_goes_out_at_the_instant_asked(env: Env, zone: Any) -> None:
+    # Mexico City time sent as if it were UTC would go out six hours early.
+    fake, gateway = env
+    when = datetime(2030, 12, 24, 20, 0, tzinfo=zone)
+    assert (await gateway.async_send([NUMBER], "Hola", SendOptions(send_at=when))).accepted
+    assert scheduled_at(fake.sent[0]) == when
 
 
 @pytest.mark.parametrize(
@@ -213,16 +228,68 @@ async def test_regenerated_keys_are_fetched_once_and_the_send_repeated(env: Env)
 
 
 @pytest.mark.parametrize("code", ["401", "4002"])
-async def test_refused_keys_are_retried_once_then_auth_error(env: Env, code: str) -> None:
+async def test_refused_keys_are_retried_once_then_refused(env: Env, code: str) -> None:
+    # Kept keys refused: one fresh sign-in, one more send; refused again with the keys just
+    # handed out, it is a lack of permissions, not credentials to re-enter.
     fake, gateway = env
     await gateway.async_validate()
     fake.set_fault(Fault.CODE, code=code, path=fake.apis)
-    with pytest.raises(AuthError) as err:
-        await gateway.async_send([NUMBER], "Hola")
-    assert err.value.code == code
+    (rejected,) = (await gateway.async_send([NUMBER], "Hola")).rejected
+    assert rejected.code == code
+    assert rejected.reason is not None
+    assert rejected.reason.startswith("Insufficient permissions")
     assert (_count(fake, "auth"), _count(fake, "sms")) == (2, 2)
     assert fake.sent == []
+
+
+async def test_a_401_right_after_signing_in_is_a_refusal_not_credentials(env: Env) -> None:
+    # The document's 401: "APIK o APIS incorrectos, Permisos insuficientes". Keys this very
+    # send just fetched are right: no second sign-in, no reauthentication.
+    fake, gateway = env
+    fake.forbidden = {"sms"}
+    (rejected,) = (await gateway.async_send([NUMBER], "Hola")).rejected
+    assert rejected.code == "401"
+    assert rejected.reason == (
+        "Insufficient permissions (refused right after a fresh sign-in): No Autorizado"
+    )
+    assert (_count(fake, "auth"), _count(fake, "sms")) == (1, 1)
+    assert fake.sent == []
+
+
+async def test_kept_keys_refused_for_permissions(env: Env) -> None:
+    fake, gateway = env
+    await gateway.async_validate()
+    fake.forbidden = {"sms"}
+    result = await gateway.async_send([NUMBER, "+52 33 1234 5678"], "Hola")
+    assert [r.code for r in result.rejected] == ["401", "401"]
+    # One sign-in shared by both sends, each sent twice.
+    assert (_count(fake, "auth"), _count(fake, "sms")) == (2, 4)
+
+
+async def test_user_record_refused_right_after_signing_in_is_a_refusal(env: Env) -> None:
+    fake, gateway = env
+    fake.forbidden = {"user"}
+    with pytest.raises(RefusedError) as err:
+        await gateway.async_validate()
+    assert err.value.code == "401"
+    with pytest.raises(RefusedError):
+        await gateway.async_balance()
     _assert_no_secret(fake, err.value)
+
+
+async def test_balance_with_a_token_no_longer_accepted_signs_in_once(env: Env) -> None:
+    # Any endpoint: the kept token refused by /user gets one fresh sign-in, then /user again.
+    fake, gateway = env
+    await gateway.async_validate()
+    fake.expire_tokens()
+    fake.forbidden = {"user"}
+    with pytest.raises(RefusedError):
+        await gateway.async_balance()
+    assert (_count(fake, "auth"), _count(fake, "user")) == (2, 3)
+    fake.forbidden = set()
+    fake.expire_tokens()
+    assert (await gateway.async_balance()).value == 100.0
+    assert (_count(fake, "auth"), _count(fake, "user")) == (3, 5)
 
 
 async def test_changed_password_stops_before_sending(env: Env) -> None:
@@ -314,6 +381,32 @@ async def test_flash_refuses_links_and_special_characters(env: Env, text: str) -
     assert (await gateway.async_send([NUMBER], "Alarma en casa!", SendOptions(flash=True))).accepted
 
 
+@pytest.mark.parametrize(
+    ("text", "unicode", "encoding", "segments"),
+    [
+        ("canción", None, Encoding.GSM7, 1),
+        ("canción", False, Encoding.GSM7, 1),
+        ("canción", True, Encoding.UCS2, 1),
+        ("canción " * 20, None, Encoding.GSM7, 1),  # 160 characters, accents stripped
+        ("canción " * 20, True, Encoding.UCS2, 3),  # 160 UTF-16 units, 67 a part
+        ("Llegó el técnico a las 5, ¿está todo bien? " * 4, None, Encoding.GSM7, 2),
+        ("x" * 70, True, Encoding.UCS2, 1),  # plain text with accents on: still 70 a message
+        ("x" * 71, True, Encoding.UCS2, 2),
+        ("{}" * 41, None, Encoding.GSM7, 2),  # 82 characters, two septets each: 164
+    ],
+)
+async def test_segments_reported_are_the_segments_billed(
+    env: Env, text: str, unicode: bool | None, encoding: Encoding, segments: int
+) -> None:
+    fake, gateway = env
+    fake.balance, fake.price = 10.0, 0.1
+    result = await gateway.async_send([NUMBER], text, SendOptions(unicode=unicode))
+    assert result.accepted
+    assert (result.text.encoding, result.text.segments) == (encoding, segments)
+    assert fake.balance == pytest.approx(10.0 - 0.1 * segments)
+    assert gateway.check_text(text, SendOptions(unicode=unicode)) == result.text
+
+
 async def test_each_segment_is_charged_and_no_credit_is_refused(env: Env) -> None:
     fake, gateway = env
     fake.balance, fake.price = 1.0, 0.1
@@ -383,7 +476,13 @@ async def test_every_documented_code_when_sending(
 ) -> None:
     fake, gateway = env
     fake.set_fault(Fault.CODE, code=code, path=fake.apis)
-    if error is RefusedError:
+    if error is AuthError:
+        # Refused with the keys this send just fetched: permissions (see the 401 tests).
+        (rejected,) = (await gateway.async_send([NUMBER], "Hola")).rejected
+        assert rejected.code == code
+        assert rejected.reason is not None
+        assert rejected.reason.startswith("Insufficient permissions")
+    elif error is RefusedError:
         # A refusal belongs to the recipient; the user sees the provider's own words.
         (rejected,) = (await gateway.async_send([NUMBER], "Hola")).rejected
         assert rejected.code == code

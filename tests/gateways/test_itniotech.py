@@ -453,6 +453,117 @@ def test_report_entries() -> None:
         parse_reports({"array": {"msgId": "a"}})
 
 
+async def test_pushed_minus_one_fails_polled_minus_one_is_still_sending(
+    itn: tuple[ItniotechFake, ItniotechGateway],
+) -> None:
+    # Two tables: /getReport's "-1:sent in" (sending) and the push's "0- success, other- failures".
+    fake, gateway = itn
+    fake.auto_report = False
+    (sent,) = (await gateway.async_send(["+91 85632 14123"], "hi")).accepted
+    assert sent.message_id is not None
+    fake.queue_report(sent.message_id, "918563214123", -1)
+    (polled,) = await gateway.async_poll_reports([sent.message_id])
+    assert (polled.status, polled.settled) == (DeliveryStatus.PENDING, False)
+    body = report_push_body(sent.message_id, "918563214123", -1, reason="REJECTD")
+    (pushed,) = gateway.parse_webhook(body, {}).reports
+    assert (pushed.message_id, pushed.recipient) == (sent.message_id, "+918563214123")
+    assert (pushed.status, pushed.reason, pushed.settled) == (
+        DeliveryStatus.FAILED,
+        "REJECTD",
+        True,
+    )
+
+
+# -- order ids ---------------------------------------------------------------------------------
+
+
+async def test_each_message_gets_its_own_order_id(
+    itn: tuple[ItniotechFake, ItniotechGateway],
+) -> None:
+    fake, gateway = itn
+    fake.balance = 1000
+    for _ in range(3):
+        assert (await gateway.async_send(["+91 85632 14123"], "same text")).accepted
+    await gateway.async_send(numbers(2500), "three batches at once")
+    orders = [o for b in sent_bodies(fake) for o in b["orderId"].split(",")]
+    assert len(orders) == 3 + 2500
+    assert len(set(orders)) == len(orders)
+    assert all(o.isdigit() and len(o) <= 19 for o in orders)  # a Long on one page
+    # The fake refuses a repeated orderId (-20): none was.
+    assert fake.order_ids == set(orders)
+
+
+async def test_a_repeated_order_id_is_answered_minus_20(
+    itn: tuple[ItniotechFake, ItniotechGateway], session: Any
+) -> None:
+    fake, gateway = itn
+    body = {"appId": "demo-app", "numbers": "918563214123", "content": "hi", "orderId": "77"}
+    answers = []
+    for _ in range(2):
+        async with session.post(
+            f"{gateway.url}/sendSms", json=body, headers=gateway._headers()
+        ) as resp:
+            answers.append(await resp.json())
+    assert [a["status"] for a in answers] == ["0", "-20"]
+    assert answers[1]["reason"] == "Data existing"
+    assert len(fake.sent) == 1
+
+
+async def test_minus_20_says_what_it_means(itn: tuple[ItniotechFake, ItniotechGateway]) -> None:
+    fake, gateway = itn
+    fake.set_fault(Fault.CODE, code="-20", path="/sendSms")
+    result = await gateway.async_send(numbers(2), "hi")
+    assert [(r.code, r.reason) for r in result.rejected] == [
+        ("-20", "Data existing: an orderId was already used; nothing was resent")
+    ] * 2
+    assert fake.sent == []
+
+
+# -- numbers -----------------------------------------------------------------------------------
+
+
+async def test_the_documents_number_is_sent_without_a_default_country(
+    itn: tuple[ItniotechFake, ItniotechGateway],
+) -> None:
+    fake, gateway = itn
+    assert gateway.default_region is None
+    result = await gateway.async_send(["91856321412", "91856321413"], "hello world")
+    assert [r.number for r in result.accepted] == ["91856321412", "91856321413"]
+    assert sent_bodies(fake)[0]["numbers"] == "91856321412,91856321413"
+
+
+async def test_a_national_number_with_a_default_country(serve: Any, session: Any) -> None:
+    fake = ItniotechFake()
+    gateway = ItniotechGateway(
+        session, fake.credentials, url=await serve(fake), default_region="IN"
+    )
+    result = await gateway.async_send(["08563214123", "+91 85632 14124"], "hi")
+    assert [r.number for r in result.accepted] == ["918563214123", "918563214124"]
+    assert sent_bodies(fake)[0]["numbers"] == "918563214123,918563214124"
+
+
+@pytest.mark.parametrize(
+    ("region", "given", "sender"),
+    [
+        (None, "918563214123", "+918563214123"),
+        ("IN", "918563214123", "+918563214123"),
+        ("IN", "8563214123", "+918563214123"),  # a national sender, read in the default country
+        (None, "91856321412", "91856321412"),  # the document's example: not valid, kept
+    ],
+)
+async def test_senders_come_out_in_e164_when_valid(
+    serve: Any, session: Any, region: str | None, given: str, sender: str
+) -> None:
+    fake = ItniotechFake()
+    gateway = ItniotechGateway(
+        session, fake.credentials, url=await serve(fake), default_region=region
+    )
+    fake.queue_inbound(given, "polled")
+    (polled,) = await gateway.async_poll_inbound(None)
+    (pushed,) = gateway.parse_webhook(inbound_push_body(given, "pushed"), {}).messages
+    assert (polled.sender, pushed.sender) == (sender, sender)
+
+
 # -- inbound polling ---------------------------------------------------------------------------
 
 
@@ -568,7 +679,9 @@ def test_records_without_time_or_text() -> None:
         ("0", DeliveryStatus.DELIVERED, None),
         (1, DeliveryStatus.FAILED, "UNDELIV"),
         ("1", DeliveryStatus.FAILED, "UNDELIV"),
-        (-1, DeliveryStatus.PENDING, None),
+        # The push page: "status | Messages status:0- success, other- failures".
+        (-1, DeliveryStatus.FAILED, "UNDELIV"),
+        ("-1", DeliveryStatus.FAILED, "UNDELIV"),
         (5, DeliveryStatus.FAILED, "UNDELIV"),
     ],
 )
@@ -578,8 +691,10 @@ def test_report_push(style: Any, status: Any, expected: DeliveryStatus, reason: 
     payload = offline().parse_webhook(body, {})
     assert payload.messages == ()
     (report,) = payload.reports
-    assert (report.message_id, report.recipient) == ("2108021059531000096", "+91856321413")
+    # The document's example number is not a valid Indian number: left as the push gave it.
+    assert (report.message_id, report.recipient) == ("2108021059531000096", "91856321413")
     assert (report.status, report.reason) == (expected, reason)
+    assert report.settled
     assert report.occurred_at == datetime(2021, 8, 24, 10, 32, 57, 192000, tzinfo=UTC)
 
 
@@ -589,7 +704,8 @@ def test_inbound_push(style: Any) -> None:
         "91850000000", 'it\'s "hello"\n你好', reply_time="2022-11-09 11:00:00", style=style
     )
     (message,) = offline().parse_webhook(body, {}).messages
-    assert (message.sender, message.text) == ("+91850000000", 'it\'s "hello"\n你好')
+    # Not a valid number (India's have 10 digits after 91): kept as the push gave it.
+    assert (message.sender, message.text) == ("91850000000", 'it\'s "hello"\n你好')
     assert message.received_at == datetime(2022, 11, 9, 3, 0, tzinfo=UTC)
     assert message.message_id == fingerprint("91850000000", message.text, "2022-11-09 11:00:00")
 

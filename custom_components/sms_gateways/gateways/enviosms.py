@@ -10,12 +10,13 @@ a JavaScript literal with `codigo` where its output table says `code`: both are 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
+from datetime import UTC
 import math
 from typing import Any, ClassVar, NoReturn
+import unicodedata
 from urllib.parse import quote
 import uuid
-from zoneinfo import ZoneInfo
 
 import aiohttp
 
@@ -38,10 +39,22 @@ from .errors import (
     RefusedError,
     TemporaryError,
 )
+from .text import (
+    GSM7_EXTENDED,
+    GSM7_MULTI,
+    GSM7_SINGLE,
+    Encoding,
+    TextInfo,
+    analyse,
+    count_segments,
+)
 
-# Assumption: `fechaHoraEnvio` is "YYYY-MM-DD HH:MM:SS" in Mexico City time, the provider's own;
-# the document only says "Datetime".
-MEXICO_CITY = ZoneInfo("America/Mexico_City")
+# `fechaHoraEnvio` is UTC. The stored document only says "Datetime"; the provider's current README
+# (GitHub go4itMX/API_SMS, the version with the sms.api4it.com host) says: "fechaHoraEnvio | Dia y
+# hora en la cual se quiere enviar el mensaje (Zona horaria UTC - Coordinated Universal Time)" (day
+# and hour to send the message, UTC time zone), and adds "La zona horaría UTC y su equivalencia en
+# México se puede consultar en …" (UTC and its Mexican equivalent can be looked up at …).
+# Assumption: written "YYYY-MM-DD HH:MM:SS", without zone; neither text shows the format.
 SEND_AT_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Assumption: the account's credit is in Mexican pesos; the API gives no unit.
 CURRENCY = "MXN"
@@ -72,6 +85,10 @@ _HTTP: dict[int, tuple[type[GatewayError], str]] = {
     404: (ProtocolError, "Resource not found (check the API URL)"),
 }
 _BAD_REQUEST = "Malformed request or unknown error"
+# The document's 401 row: "401 | No Autorizado | APIK o APIS incorrectos, Permisos insuficientes"
+# (unauthorised: wrong API key or secret, insufficient permissions). Right after a fresh sign-in the
+# key, secret and token are the provider's own, so what is left is the permissions.
+_NO_PERMISSION = "Insufficient permissions (refused right after a fresh sign-in)"
 
 
 def _seg(value: str) -> str:
@@ -156,6 +173,48 @@ def _raise(cls: type[GatewayError], code: str | None, reason: str) -> NoReturn:
     raise cls(f"EnvioSMS: {reason}" + (f" (code {code})" if code else ""), code=code, reason=reason)
 
 
+def refused_after_sign_in(err: AuthError) -> RefusedError:
+    """The refusal a 401 (or 4002) means when it persists right after a fresh sign-in."""
+    reason = f"{_NO_PERMISSION}: {err.reason}" if err.reason else _NO_PERMISSION
+    return RefusedError(
+        f"EnvioSMS: {reason}" + (f" (code {err.code})" if err.code else ""),
+        code=err.code,
+        reason=reason,
+    )
+
+
+def without_accents(text: str) -> str:
+    """`text` with its accents dropped ("canción" → "cancion"), as sent without `conAcento`."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+def billed_text(text: str, accents: bool) -> TextInfo:
+    """Encoding and segments as EnvioSMS sends and bills `text`.
+
+    The document: "conAcento | Bandera que indica si se quiere enviar un mensaje con acentos (solo
+    70 caracteres por SMS) | 0/False" (a flag for sending a message with accents, only 70
+    characters a message; off by default). With it, the whole text is UCS-2.
+    Assumption: without it the document says nothing of the length; "with accents" implies the
+    text goes without them, so accents are stripped and the rest travels as GSM-7 (160 a message,
+    153 a part), each character one septet (two for the extension table), whatever it is.
+    """
+    if accents:
+        return analyse(text, encoding=Encoding.UCS2)
+    units = [2 if c in GSM7_EXTENDED else 1 for c in without_accents(text)]
+    return TextInfo(Encoding.GSM7, sum(units), count_segments(units, GSM7_SINGLE, GSM7_MULTI))
+
+
+async def _after_sign_in[T](call: Awaitable[T]) -> T:
+    """Await a call made right after a fresh sign-in: a 401 then is a refusal, not credentials."""
+    try:
+        return await call
+    except AuthError as err:
+        raise refused_after_sign_in(err) from err
+
+
 def parse_balance(record: Mapping[str, Any]) -> Balance:
     """The user record's `balance` (a number, or a numeric string) in pesos."""
     value = record.get("balance")
@@ -213,6 +272,8 @@ class EnvioSmsGateway(Gateway):
         )
         self._token: str | None = None
         self._keys: tuple[str, str] | None = None
+        # Bumped whenever the keys are read afresh, to tell which ones a refused send used.
+        self._generation = 0
         # Sends run concurrently: one of them signs in, the others wait for its keys.
         self._sign_in_lock = asyncio.Lock()
 
@@ -232,8 +293,12 @@ class EnvioSmsGateway(Gateway):
             try:
                 return parse_balance(await self._user(self._token))
             except AuthError:
-                pass  # The token expired: one fresh sign-in below.
+                pass  # The token is no longer accepted: one fresh sign-in reads the record again.
         return parse_balance(await self._sign_in())
+
+    def billed(self, text: str, options: SendOptions) -> TextInfo:
+        """GSM-7 without accents, or UCS-2 (70 a message) with `conAcento`."""
+        return billed_text(text, bool(options.unicode))
 
     def format_number(self, number: str) -> str:
         """A 10-digit Mexican number."""
@@ -258,32 +323,40 @@ class EnvioSmsGateway(Gateway):
         (number,) = numbers_
         body: dict[str, Any] = {"to": number, "text": text}
         if options.send_at is not None:
-            body["fechaHoraEnvio"] = options.send_at.astimezone(MEXICO_CITY).strftime(
-                SEND_AT_FORMAT
-            )
+            body["fechaHoraEnvio"] = options.send_at.astimezone(UTC).strftime(SEND_AT_FORMAT)
         if options.unicode is not None:
             body["conAcento"] = options.unicode
         if options.flash:
             body["flash"] = True
-        keys = await self._send_keys(stale=None)
+        keys, generation, fresh = await self._send_keys(stale=None)
         try:
             await self._post(keys, body)
-        except AuthError:
+        except AuthError as err:
             # 401/4002 means the message was not taken, so sending again cannot duplicate it.
-            # The keys may have been regenerated in the dashboard: fetch them once more, and let
-            # a second refusal stand. Nothing else is retried (a time-out may have delivered it).
-            await self._post(await self._send_keys(stale=keys), body)
+            # Keys just handed out by a sign-in are not wrong: their refusal is about permissions.
+            if fresh:
+                raise refused_after_sign_in(err) from err
+            # Kept keys may have been regenerated in the dashboard: fetch them once more and send
+            # once more. Nothing else is retried (a time-out may have delivered it).
+            keys, _, _ = await self._send_keys(stale=generation)
+            await _after_sign_in(self._post(keys, body))
         # The provider returns no message id; a local one lets the delivery sensor refer to it.
         return [RecipientResult(number, True, message_id=f"enviosms:{uuid.uuid4().hex}")]
 
-    async def _send_keys(self, *, stale: tuple[str, str] | None) -> tuple[str, str]:
-        """The kept API key and secret, signing in when there are none or they are `stale`."""
+    async def _send_keys(self, *, stale: int | None) -> tuple[tuple[str, str], int, bool]:
+        """The kept API key and secret, signing in when there are none or they are `stale`.
+
+        `stale` is the generation of keys a send saw refused; returned are the keys, their
+        generation, and whether this call signed in to get them.
+        """
         async with self._sign_in_lock:
-            # Several sends refused with the same old keys sign in once between them.
-            if self._keys is None or self._keys == stale:
+            # Several sends refused with the same keys sign in once between them (compared by
+            # generation: a sign-in may well hand out the same, unchanged keys).
+            signed_in = self._keys is None or self._generation == stale
+            if signed_in:
                 await self._sign_in()
             assert self._keys is not None  # _sign_in sets them or raises; nothing unsets them
-            return self._keys
+            return self._keys, self._generation, signed_in
 
     async def _post(self, keys: tuple[str, str], body: dict[str, Any]) -> dict[str, Any]:
         apik, apis = keys
@@ -292,14 +365,18 @@ class EnvioSmsGateway(Gateway):
         )
 
     async def _sign_in(self) -> dict[str, Any]:
-        """A new token, then the user record (keeping its API key and secret)."""
+        """A new token, then the user record (keeping its API key and secret).
+
+        A refused password is `AuthError` (reauthentication); the token just issued being refused
+        by `/user` is a refusal (`RefusedError`): the credentials were right.
+        """
         user, password = str(self._credentials["username"]), str(self._credentials["password"])
         auth = parse_answer(await self._request("GET", f"/auth/{_seg(user)}/{_seg(password)}"))
         token = _key(auth.get("token"))
         if token is None:
             raise ProtocolError("EnvioSMS gave no token")
         self._token = token
-        return await self._user(token)
+        return await _after_sign_in(self._user(token))
 
     async def _user(self, token: str) -> dict[str, Any]:
         """The user record (name, keys, balance, price); keeps the keys."""
@@ -308,4 +385,5 @@ class EnvioSmsGateway(Gateway):
         if apik is None or apis is None:
             raise ProtocolError("EnvioSMS gave no API key")
         self._keys = (apik, apis)
+        self._generation += 1
         return record

@@ -10,12 +10,11 @@ provider's public pages and those of its white-label twin (Onbuka), which runs t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 import hashlib
 import math
 import re
-import secrets
 import time
 from typing import Any, ClassVar, NoReturn
 
@@ -87,7 +86,8 @@ _STATUS: dict[int, tuple[type[GatewayError], str]] = {
     -17: (RefusedError, "SMS template is empty"),
     -18: (TemporaryError, "Port program unusual"),
     -19: (RefusedError, "Contact your account manager to bind a channel"),
-    -20: (RefusedError, "Data existing"),
+    # With `orderId`s unique per message (see `_order_ids`), only a repeated one can be "existing".
+    -20: (RefusedError, "Data existing: an orderId was already used; nothing was resent"),
     -21: (RefusedError, "Data validation exception"),
     -22: (RefusedError, "Parameter exception"),
     -23: (RefusedError, "Data caps"),
@@ -103,7 +103,15 @@ _STATUS: dict[int, tuple[type[GatewayError], str]] = {
     -32: (AuthError, "API Key does not have permission to access the current application"),
 }
 _CLOCK_HINT = "the clock of this machine is off"
+_DUPLICATE_ORDER_HINT = "an orderId was already used; nothing was resent"
+# Polled `/getReport` (itniotech.com/api/sms/getReport): "status | Messages status:0: sent
+# successfully, -1:sent in, 1:sent failed" — -1 is still sending.
 _REPORT_STATUS = {0: DeliveryStatus.DELIVERED, -1: DeliveryStatus.PENDING, 1: DeliveryStatus.FAILED}
+# Pushed reports keep another table (itniotech.com/api/sms/pushSmsReport): "status | Messages
+# status:0- success, other- failures | Int"; the Chinese page: "状态码:0成功,其它失败" (0 success,
+# anything else failure). A pushed -1 is a failure, and the last word on the message.
+_PUSH_DELIVERED = 0
+Sender = Callable[[str], str]
 
 
 # -- answers ---------------------------------------------------------------------------------
@@ -127,6 +135,8 @@ def _raise(code: int, reason: str | None) -> NoReturn:
     text = (reason or "").strip()[:_MAX_REASON] or default
     if code == -16:
         text = f"{text}: {_CLOCK_HINT}"
+    elif code == -20 and _DUPLICATE_ORDER_HINT not in text:
+        text = f"{text}: {_DUPLICATE_ORDER_HINT}"
     raise cls(f"Itniotech: {text} ({code})", code=str(code), reason=text)
 
 
@@ -183,8 +193,11 @@ def _digits(number: str) -> str:
 
 
 def _international(number: str) -> str:
-    """Assumption: a number of digits only is international without its `+` (as numbers are sent)."""
-    return f"+{number.lstrip('+')}" if _PHONE.fullmatch(number) else number
+    """A sender in E.164 when it is a valid number; digits are read as country code and number.
+
+    The gateway passes its own `sender` (which also knows the entry's default country).
+    """
+    return numbers.sender_e164(number, None, country_code_digits=True)
 
 
 def parse_send(
@@ -259,14 +272,22 @@ def inbound_id(sender: str, text: str, wall_clock: str) -> str:
     return f"fp:{digest}"
 
 
-def _report(item: Mapping[str, Any]) -> DeliveryReport | None:
-    """A `/getReport` entry `{msgId, number, receiveTime, status}` or a push `{msgid, mobile, …}`."""
+def _report(
+    item: Mapping[str, Any], *, pushed: bool, sender: Sender = _international
+) -> DeliveryReport | None:
+    """A `/getReport` entry `{msgId, number, receiveTime, status}` or a push `{msgid, mobile, …}`.
+
+    The two keep different status tables (`_REPORT_STATUS`, `_PUSH_DELIVERED`).
+    """
     message_id = _text(item, "msgId", "msgid")
     recipient = _text(item, "number", "mobile")
     code = _int(item.get("status"))
     if message_id is None or recipient is None or code is None:
         return None
-    status = _REPORT_STATUS.get(code, DeliveryStatus.FAILED)
+    if pushed:
+        status = DeliveryStatus.DELIVERED if code == _PUSH_DELIVERED else DeliveryStatus.FAILED
+    else:
+        status = _REPORT_STATUS.get(code, DeliveryStatus.FAILED)
     reason = None
     if status is DeliveryStatus.FAILED:
         text = _text(item, "reason")
@@ -275,38 +296,46 @@ def _report(item: Mapping[str, Any]) -> DeliveryReport | None:
     when = _when(item["receiveTime"] if "receiveTime" in item else item.get("timestamp"))
     return DeliveryReport(
         message_id=message_id,
-        recipient=_international(recipient),
+        recipient=sender(recipient),
         status=status,
         occurred_at=when[0] if when else None,
         reason=reason,
+        # A push is the platform's final word (no later push is documented), whatever it says.
+        final=True if pushed else None,
     )
 
 
-def _inbound(item: Mapping[str, Any], now: datetime) -> InboundMessage | None:
+def _inbound(
+    item: Mapping[str, Any], now: datetime, sender: Sender = _international
+) -> InboundMessage | None:
     """A `/recordMo` record `{number, sendId, receiveTime, content}` or a push `{mobile, …}`."""
-    sender = _text(item, "number", "mobile")
+    origin = _text(item, "number", "mobile")
     content = item.get("content")
-    if sender is None or not isinstance(content, str) or not content:
+    if origin is None or not isinstance(content, str) or not content:
         return None
     when = _when(item["receiveTime"] if "receiveTime" in item else item.get("reply_time"))
     # Without a time the id still has to be stable across polls: sender and text alone.
     received, wall = when if when else (now, "")
-    return InboundMessage(
-        inbound_id(sender, content, wall), _international(sender), content, received
-    )
+    return InboundMessage(inbound_id(origin, content, wall), sender(origin), content, received)
 
 
-def parse_reports(body: Mapping[str, Any]) -> list[DeliveryReport]:
+def parse_reports(body: Mapping[str, Any], sender: Sender = _international) -> list[DeliveryReport]:
     """`/getReport`'s `array`; ids still queued are simply absent (`nofound`)."""
     items = body.get("array")
     if items is None:
         return []
     if not isinstance(items, list):
         raise ProtocolError("Itniotech's /getReport answer has no list")
-    return [r for item in items if isinstance(item, dict) and (r := _report(item)) is not None]
+    return [
+        r
+        for item in items
+        if isinstance(item, dict) and (r := _report(item, pushed=False, sender=sender)) is not None
+    ]
 
 
-def parse_records(body: Mapping[str, Any], now: datetime) -> tuple[list[InboundMessage], int, int]:
+def parse_records(
+    body: Mapping[str, Any], now: datetime, sender: Sender = _international
+) -> tuple[list[InboundMessage], int, int]:
     """`/recordMo`'s page: the messages, how many records it held, and the number of pages."""
     data = body.get("data")
     # Assumption: an empty inbox may come as `data: null` or without `records`.
@@ -320,12 +349,14 @@ def parse_records(body: Mapping[str, Any], now: datetime) -> tuple[list[InboundM
     if not isinstance(records, list):
         raise ProtocolError("Itniotech's /recordMo answer has no records")
     messages = [
-        m for item in records if isinstance(item, dict) and (m := _inbound(item, now)) is not None
+        m
+        for item in records
+        if isinstance(item, dict) and (m := _inbound(item, now, sender)) is not None
     ]
     return messages, len(records), _int(data.get("pages")) or 0
 
 
-def parse_push(body: bytes, now: datetime) -> WebhookPayload:
+def parse_push(body: bytes, now: datetime, sender: Sender = _international) -> WebhookPayload:
     """One push: a report, an inbound SMS, or a list of them.
 
     A report is `{appId, msgid, mobile, status, reason, timestamp, …}`, an inbound SMS `{msgid,
@@ -345,10 +376,10 @@ def parse_push(body: bytes, now: datetime) -> WebhookPayload:
         if not isinstance(item, dict):
             raise PayloadError("A push item is not an object")
         if "content" in item or "reply_time" in item:
-            if (message := _inbound(item, now)) is None:
+            if (message := _inbound(item, now, sender)) is None:
                 raise PayloadError("An inbound push without sender or text")
             messages.append(message)
-        elif (report := _report(item)) is not None:
+        elif (report := _report(item, pushed=True, sender=sender)) is not None:
             reports.append(report)
         else:
             raise PayloadError("A push that is neither a report nor a message")
@@ -356,6 +387,24 @@ def parse_push(body: bytes, now: datetime) -> WebhookPayload:
 
 
 # -- the client --------------------------------------------------------------------------------
+
+# The last `orderId` prefix handed out in this process (see `_order_ids`).
+_order_state = {"last": 0}
+
+
+def _order_ids(numbers_: Sequence[str]) -> dict[str, str]:
+    """A fresh `orderId` per number: unique per message, digits only.
+
+    The document: "orderId | String | 自定义消息id,orderId 数量和手机号码数量需保持一致" (custom
+    message id; as many orderIds as numbers); it is optional. The status table has "-20 Data
+    existing". Assumption: the platform may answer -20 to an orderId it has seen, so none is ever
+    reused: the prefix is the time in milliseconds, moved on by at least one per batch (so two
+    batches in the same millisecond, or after the clock stepped back, still differ), followed by
+    the number's 4-digit place in the batch. 17 digits fit the Long one page types it as.
+    """
+    base = max(int(time.time() * 1000), _order_state["last"] + 1)
+    _order_state["last"] = base
+    return {f"{base}{i:04d}": n for i, n in enumerate(numbers_)}
 
 
 class ItniotechGateway(Gateway):
@@ -448,9 +497,8 @@ class ItniotechGateway(Gateway):
         self, numbers_: Sequence[str], text: str, options: SendOptions
     ) -> list[RecipientResult]:
         # Our own order id per number maps `array` back even if the provider rewrites a number.
-        # Assumption: `orderId` is echoed in `array`; digits only, as one page types it a Long.
-        prefix = f"{secrets.randbelow(10**9):09d}"
-        order_ids = {f"{prefix}{i:04d}": n for i, n in enumerate(numbers_)}
+        # Assumption: `orderId` is echoed in `array` (the document's response lists it).
+        order_ids = _order_ids(numbers_)
         body: dict[str, Any] = {
             "appId": self._app_id,
             "numbers": ",".join(numbers_),
@@ -471,7 +519,7 @@ class ItniotechGateway(Gateway):
             body = await self._call(
                 "GET", "/getReport", params={"appId": self._app_id, "msgIds": ",".join(chunk)}
             )
-            reports.extend(parse_reports(body))
+            reports.extend(parse_reports(body, self.sender))
         return reports
 
     async def async_poll_inbound(self, since: datetime | None) -> list[InboundMessage]:
@@ -499,7 +547,7 @@ class ItniotechGateway(Gateway):
                     "params": params,
                 },
             )
-            found, count, pages = parse_records(body, now)
+            found, count, pages = parse_records(body, now, self.sender)
             messages.extend(found)
             # The page count decides where given; else a short page is the last.
             if count == 0 or (page >= pages if pages else count < MO_PAGE_SIZE):
@@ -511,4 +559,4 @@ class ItniotechGateway(Gateway):
     ) -> WebhookPayload:
         """A report or inbound push (lenient JSON, unsigned)."""
         moment = datetime.fromtimestamp(now, UTC) if now is not None else datetime.now(UTC)
-        return parse_push(body, moment)
+        return parse_push(body, moment, self.sender)
