@@ -384,12 +384,15 @@ async def test_flash_refuses_links_and_special_characters(env: Env, text: str) -
 @pytest.mark.parametrize(
     ("text", "unicode", "encoding", "segments"),
     [
-        ("canción", None, Encoding.GSM7, 1),
+        # No choice made: a text with accents goes with them (arrives as written).
+        ("canción", None, Encoding.UCS2, 1),
         ("canción", False, Encoding.GSM7, 1),
         ("canción", True, Encoding.UCS2, 1),
-        ("canción " * 20, None, Encoding.GSM7, 1),  # 160 characters, accents stripped
+        ("canción " * 20, False, Encoding.GSM7, 1),  # 160 characters, accents stripped
+        ("canción " * 20, None, Encoding.UCS2, 3),
         ("canción " * 20, True, Encoding.UCS2, 3),  # 160 UTF-16 units, 67 a part
-        ("Llegó el técnico a las 5, ¿está todo bien? " * 4, None, Encoding.GSM7, 2),
+        ("Llegó el técnico a las 5, ¿está todo bien? " * 4, False, Encoding.GSM7, 2),
+        ("Alarma en casa", None, Encoding.GSM7, 1),  # nothing to keep: the cheaper way
         ("x" * 70, True, Encoding.UCS2, 1),  # plain text with accents on: still 70 a message
         ("x" * 71, True, Encoding.UCS2, 2),
         ("{}" * 41, None, Encoding.GSM7, 2),  # 82 characters, two septets each: 164
@@ -748,3 +751,13 @@ def test_number_formatting_gives_ten_digits_or_invalid_number(number: str) -> No
         return
     assert len(formatted) == 10
     assert formatted.isdigit()
+
+
+async def test_accents_arrive_as_written_unless_the_user_says_otherwise(env: Env) -> None:
+    fake, gateway = env
+    await gateway.async_send([NUMBER], "Feliz año")
+    await gateway.async_send([NUMBER], "Feliz año", SendOptions(unicode=False))
+    await gateway.async_send([NUMBER], "Feliz cumple")
+    # Without `conAcento` the provider drops the accents ("año" becomes "ano"): asked for
+    # whenever the text has them, unless the user turned it off.
+    assert [m.options.get("conAcento") for m in fake.sent] == [True, False, None]

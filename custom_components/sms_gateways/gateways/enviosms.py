@@ -47,6 +47,7 @@ from .text import (
     TextInfo,
     analyse,
     count_segments,
+    is_gsm7,
 )
 
 # `fechaHoraEnvio` is UTC. The stored document only says "Datetime"; the provider's current README
@@ -191,6 +192,18 @@ def without_accents(text: str) -> str:
     )
 
 
+def with_accents(text: str, options: SendOptions) -> bool:
+    """Whether to send with `conAcento`: as the user chose, else when the text needs it.
+
+    Without a choice, a text that stripping would change ("año" → "ano", "canción") or that GSM-7
+    cannot carry goes with accents: it costs 70 characters a message instead of 160, but arrives as
+    written. `unicode: false` keeps the cheaper, stripped text.
+    """
+    if options.unicode is not None:
+        return options.unicode
+    return without_accents(text) != text or not is_gsm7(text)
+
+
 def billed_text(text: str, accents: bool) -> TextInfo:
     """Encoding and segments as EnvioSMS sends and bills `text`.
 
@@ -298,7 +311,7 @@ class EnvioSmsGateway(Gateway):
 
     def billed(self, text: str, options: SendOptions) -> TextInfo:
         """GSM-7 without accents, or UCS-2 (70 a message) with `conAcento`."""
-        return billed_text(text, bool(options.unicode))
+        return billed_text(text, with_accents(text, options))
 
     def format_number(self, number: str) -> str:
         """A 10-digit Mexican number."""
@@ -324,8 +337,10 @@ class EnvioSmsGateway(Gateway):
         body: dict[str, Any] = {"to": number, "text": text}
         if options.send_at is not None:
             body["fechaHoraEnvio"] = options.send_at.astimezone(UTC).strftime(SEND_AT_FORMAT)
-        if options.unicode is not None:
-            body["conAcento"] = options.unicode
+        if with_accents(text, options):
+            body["conAcento"] = True
+        elif options.unicode is not None:
+            body["conAcento"] = False
         if options.flash:
             body["flash"] = True
         keys, generation, fresh = await self._send_keys(stale=None)
