@@ -114,7 +114,7 @@ class _OptionError(ValidationError):
     (`unsupported_send_at`: "… cannot schedule …"), never by its field name in the text.
     """
 
-    prefix: ClassVar[str]
+    prefix: ClassVar[str] = ""
     # The options this error can be about (each has its key).
     options: ClassVar[tuple[str, ...]] = OPTIONS
 
@@ -122,12 +122,14 @@ class _OptionError(ValidationError):
         """Pick the key of the (first) option named in `placeholders["option"]`."""
         super().__init__(message, placeholders)
         option = self.placeholders.get("option", "").split(",")[0].strip()
-        if option in self.options:
+        if self.prefix and option in self.options:
             self.key = f"{self.prefix}_{option}"
 
     @classmethod
     def keys(cls) -> list[str]:
         """Every key this error can have."""
+        if not cls.prefix:
+            return [cls.key]
         return [cls.key, *(f"{cls.prefix}_{option}" for option in cls.options)]
 
 
