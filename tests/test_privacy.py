@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from homeassistant.components.recorder import Recorder, get_instance
-from homeassistant.components.recorder.util import session_scope
+from homeassistant.components.recorder.core import Recorder
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util, slugify
 import pytest

@@ -7,6 +7,9 @@ the provider's OpenAPI spec allows), HTTP 400/403/429 with `{error, message}`.
 
 Pushes are not sent by the fake: `legacy_push_body` and `signed_push` build the exact bodies and
 headers the provider POSTs, for tests and the simulator to deliver.
+
+The phone's side is modelled too: an SMS it uploads late (`queue_late_inbound`, battery
+optimisation), a carrier error it retries (`carrier_error`), the sent log read in pages (`before`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,16 @@ DEFAULT_WEBHOOK_SECRET = "demo-smsmobileapi-webhook-secret"
 DEFAULT_CLIENT_ID = "1ab0ex4b4c1ef2c800690d"
 DEFAULT_CLIENT_SECRET = "3ed108a93d0414074b94364290b6a7348475e93a0567005"
 API_VERSION = "2026-09-22"
+
+# Rows of the sent log in one answer when no `guid_message` is given. The zh document's parameter
+# "before: 检索在此特定时间戳或 GUID 之前发送的消息" (retrieve the messages sent before this timestamp
+# or GUID) pages through the rest; the page size is not documented (Assumption: 20).
+LOG_PAGE_SIZE = 20
+
+# The zh document on `/sendsms/`: "如果由于您的运营商而导致传送错误,默认功能将在定义的时间间隔内
+# 重试发送相同的短信最多 3 次" (if a delivery error is due to your carrier, by default the same SMS
+# is sent again up to 3 times at a defined interval): the first attempt and 3 retries.
+CARRIER_RETRIES = 3
 
 # Notes the fake gives with an application error (`error` != 0 in a 200 answer).
 ERROR_NOTES = {
@@ -106,6 +119,13 @@ class SmsMobileApiFake(FakeProvider):
         self.tokens: set[str] = set()
         # Numbers the phone refuses (an application error in a 200 answer).
         self.refused_numbers: set[str] = set()
+        # Numbers answered `error` 0 but `sent` "0" (the OpenAPI `SendMessageResponse.sent`
+        # string): the platform did not take the message, without an error code.
+        self.unsent_numbers: set[str] = set()
+        # How `/getsms/` answers an empty inbox: `sms` as "list" ([]), "null" or "missing".
+        self.empty_inbox = "list"
+        # Failed attempts of each sent guid (carrier errors), the first attempt included.
+        self.carrier_failures: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._answers = itertools.count()
 
@@ -188,6 +208,8 @@ class SmsMobileApiFake(FakeProvider):
             return self._result(
                 {"error": self._error_value(1), "sent": "0", "id": "", "note": ERROR_NOTES["1"]}
             )
+        if number in self.unsent_numbers:
+            return self._result({"error": self._error_value(0), "sent": "0", "id": "", "note": ""})
         guid = f"SMS-GUID-{next(self._ids):06d}"
         self.sent.append(SentMessage(number, text, guid, options))
         status = "scheduled" if "schedule_timestamp" in options else "pending"
@@ -221,6 +243,11 @@ class SmsMobileApiFake(FakeProvider):
         ]
         for sms in rows:
             sms.read = True
+        if not rows and self.empty_inbox != "list":
+            empty: dict[str, Any] = {"error": self._error_value(0)}
+            if self.empty_inbox == "null":
+                empty["sms"] = None
+            return self._result(empty)
         return self._result(
             {
                 "error": self._error_value(0),
@@ -243,16 +270,36 @@ class SmsMobileApiFake(FakeProvider):
         params = await self._params(request)
         if self._authorised(request, params) is None:
             return self.auth_failure(request)
-        rows = sorted(self.log.values(), key=lambda r: -r.timestamp_unix)
+        # Newest first (the same second: the later send first).
+        rows = list(self.log.values())[::-1]
+        rows.sort(key=lambda r: -r.timestamp_unix)
         if guid := params.get("guid_message"):
+            # "guid_message: 用于排序和过滤的消息的唯一标识符" (the message's unique identifier, to
+            # sort and filter by): the one message, whatever its age.
             rows = [r for r in rows if r.guid == guid]
+            if not rows:
+                # Public client code reading this endpoint by guid notes that `result.error` is
+                # non-empty while the log has no entry for it yet.
+                return self._result({"error": self._error_value(1), "note": "No SMS found"})
         if params.get("error_api") == "1":
             rows = [r for r in rows if r.error_api == "1"]
         if params.get("error_mobile") == "1":
             rows = [r for r in rows if r.error_mobile]
         if keyword := params.get("keyword"):
             rows = [r for r in rows if keyword in r.recipients or keyword in r.message]
+        if before := params.get("before", "").strip():
+            rows = self._before(rows, before)
+        if not guid:
+            rows = rows[:LOG_PAGE_SIZE]
         return self._result({"error": self._error_value(0), "sms": [asdict(r) for r in rows]})
+
+    @staticmethod
+    def _before(rows: list[LogRow], before: str) -> list[LogRow]:
+        """The rows sent before a timestamp, or after the given guid in the newest-first list."""
+        if before.isdigit():
+            return [r for r in rows if r.timestamp_unix < int(before)]
+        guids = [r.guid for r in rows]
+        return rows[guids.index(before) + 1 :] if before in guids else []
 
     async def _token(self, request: web.Request) -> web.Response:
         params = await self._params(request)
@@ -326,6 +373,29 @@ class SmsMobileApiFake(FakeProvider):
         self.inbound.append(ReceivedSms(number, guid, sender, text, when))
         return guid
 
+    def queue_late_inbound(
+        self, sender: str, text: str, *, received_at: float, guid: str | None = None
+    ) -> str:
+        """An SMS received at `received_at` that the phone uploads only now; returns its guid.
+
+        The ru document on battery optimisation: "из-за мер оптимизации батареи Android ... этот
+        фоновый процесс может запускаться некорректно" (because of Android's battery optimisation
+        ... this background process may not start properly). The row keeps its receive time, so
+        it appears behind a cursor that already passed that time.
+        """
+        return self.queue_inbound(sender, text, received_at=received_at, guid=guid)
+
+    def carrier_error(self, message_id: str, reason: str = "RESULT_ERROR_GENERIC_FAILURE") -> None:
+        """One more attempt of a sent message failed at the carrier; the phone retries it.
+
+        Up to `CARRIER_RETRIES` retries the row keeps its `pending` status with the error in
+        `error_mobile`; the failure after the last retry makes it `failed`.
+        """
+        row = self.log[message_id]
+        failures = self.carrier_failures[message_id] = self.carrier_failures.get(message_id, 0) + 1
+        row.error_mobile = reason
+        row.status = "failed" if failures > CARRIER_RETRIES else "pending"
+
     def queue_report(
         self,
         message_id: str,
@@ -343,6 +413,7 @@ class SmsMobileApiFake(FakeProvider):
         if recipient:
             row.recipients = recipient
         row.status = status
+        # A later success clears the error of a retried attempt.
         row.error_mobile = (reason or "1") if status == "failed" else ""
         row.error_api = "1" if status == "rejected" else "0"
 
@@ -354,6 +425,8 @@ class SmsMobileApiFake(FakeProvider):
             "inbound": [asdict(s) for s in self.inbound],
             "oauth_tokens": len(self.tokens),
             "refused_numbers": sorted(self.refused_numbers),
+            "unsent_numbers": sorted(self.unsent_numbers),
+            "carrier_failures": dict(self.carrier_failures),
         }
 
 

@@ -32,13 +32,20 @@ from custom_components.sms_gateways.gateways.errors import (
     TemporaryError,
     UnsupportedOptionError,
 )
-from custom_components.sms_gateways.gateways.smsmobileapi import SmsMobileApiGateway
+from custom_components.sms_gateways.gateways.smsmobileapi import (
+    CARRIER_RETRY_SECONDS,
+    LATE_UPLOAD_SECONDS,
+    REPORT_LOOKUPS_PER_POLL,
+    SmsMobileApiGateway,
+)
 from tests.fakes.base import FakeProvider, Fault
 from tests.fakes.smsmobileapi import (
+    CARRIER_RETRIES,
     DEFAULT_API_KEY,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_WEBHOOK_SECRET,
+    LOG_PAGE_SIZE,
     SmsMobileApiFake,
     legacy_push_body,
     signature_headers,
@@ -403,13 +410,15 @@ async def test_poll_inbound_reads_the_phones_sms(
 async def test_poll_inbound_since_loses_nothing(
     fake: SmsMobileApiFake, gateway: SmsMobileApiGateway
 ) -> None:
-    fake.queue_inbound("+15550001111", "old", received_at=T0 - 60)
+    fake.queue_inbound("+15550001111", "long ago", received_at=T0 - LATE_UPLOAD_SECONDS)
+    before_cursor = fake.queue_inbound("+15550001111", "old", received_at=T0 - 60)
     at_cursor = fake.queue_inbound("+15550002222", "same second", received_at=T0)
     later = fake.queue_inbound("+15550003333", "later", received_at=T0 + 1)
     since = datetime.fromtimestamp(T0 + 0.4, UTC)
     messages = await gateway.async_poll_inbound(since)
-    assert fake.state.requests[0].query["after_timestamp_unix"] == str(T0 - 1)
-    assert {m.message_id for m in messages} == {at_cursor, later}
+    assert fake.state.requests[0].query["after_timestamp_unix"] == str(T0 - 900)
+    # The window reaches back 15 minutes: the caller drops what it has seen by id.
+    assert {m.message_id for m in messages} == {before_cursor, at_cursor, later}
 
 
 async def test_poll_inbound_skips_unreadable_rows(
@@ -550,11 +559,12 @@ async def test_poll_reports_is_lenient_about_rows(
     reports = {r.message_id: r for r in await gateway.async_poll_reports(list("ABCDEF"))}
     assert {k: v.status for k, v in reports.items()} == {
         "A": DeliveryStatus.SENT,
-        "B": DeliveryStatus.FAILED,
+        # A phone error without a time: the phone may still be retrying it.
+        "B": DeliveryStatus.PENDING,
         "C": DeliveryStatus.DELIVERED,
         "E": DeliveryStatus.REJECTED,
     }
-    assert reports["B"].reason == "No signal"
+    assert (reports["B"].reason, reports["B"].settled) == ("No signal", False)
     assert reports["C"].occurred_at == datetime.fromtimestamp(T0, UTC)
 
 
@@ -901,3 +911,353 @@ def test_answer_parsers_only_raise_gateway_errors(status: int, body: bytes, wrap
                 parse(answer)
             except GatewayError as err:
                 assert_no_secret(err)
+
+
+# -- credentials check: an empty inbox is not a refusal --------------------------------------
+
+
+@pytest.mark.parametrize("empty_inbox", ["list", "null", "missing"])
+async def test_validate_accepts_an_empty_inbox(
+    serve: Any, session: aiohttp.ClientSession, empty_inbox: str
+) -> None:
+    fake = SmsMobileApiFake()
+    fake.empty_inbox = empty_inbox
+    gateway = SmsMobileApiGateway(session, fake.credentials, url=await serve(fake))
+    account = await gateway.async_validate()
+    assert account.account_id == hashlib.sha256(DEFAULT_API_KEY.encode()).hexdigest()[:12]
+    assert fake.state.requests[0].path == "/getsms/"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"result": {"error": 0, "sms": []}},
+        {"result": {"error": "0", "sms": None}},
+        {"result": {"error": ""}},
+        {"result": {"error": "1", "note": "No SMS found"}},
+        {"result": {"error": 0, "sms": False}},
+        {"result": {"error": 0, "sms": {"unexpected": "shape"}}},
+    ],
+)
+async def test_validate_any_result_proves_the_key(
+    serve: Any, session: aiohttp.ClientSession, body: dict[str, Any]
+) -> None:
+    gateway = await raw_gateway(serve, session, 200, body)
+    assert (await gateway.async_validate()).name == "SMSMobileAPI"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (200, {"result": {"error": "1", "note": "Invalid API key"}}, AuthError),
+        (403, {"error": 403, "message": "Invalid API key"}, AuthError),
+        (401, b"", AuthError),
+        (200, {"error": 0}, ProtocolError),
+        (200, b"<html>", ProtocolError),
+    ],
+)
+async def test_validate_refusals(
+    serve: Any, session: aiohttp.ClientSession, status: int, body: Any, error: type[Exception]
+) -> None:
+    gateway = await raw_gateway(serve, session, status, body)
+    with pytest.raises(error) as err:
+        await gateway.async_validate()
+    assert_no_secret(err.value)
+
+
+# -- `result.sent` -------------------------------------------------------------------------------
+
+
+async def test_sent_zero_is_not_an_accepted_send(
+    fake: SmsMobileApiFake, gateway: SmsMobileApiGateway
+) -> None:
+    fake.unsent_numbers.add(OTHERS[0])
+    result = await gateway.async_send([NUMBER, OTHERS[0]], "hi")
+    accepted, unsent = result.results
+    assert accepted.accepted
+    assert (unsent.accepted, unsent.message_id) == (False, None)
+    assert unsent.reason == "the message was not sent (sent=0)"
+
+
+@pytest.mark.parametrize(
+    ("sent", "accepted"),
+    [("1", True), (1, True), (True, True), ("0", False), (0, False), (" 0 ", False)],
+)
+async def test_sent_flag_types_are_normalised(
+    serve: Any, session: aiohttp.ClientSession, sent: Any, accepted: bool
+) -> None:
+    answer = {"result": {"error": 0, "sent": sent, "id": "G1", "note": "Phone offline"}}
+    gateway = await raw_gateway(serve, session, 200, answer)
+    (result,) = (await gateway.async_send([NUMBER], "hi")).results
+    assert result.accepted is accepted
+    if not accepted:
+        assert (result.reason, result.message_id) == ("Phone offline", None)
+
+
+# -- delivery status: one lookup per id, bounded -----------------------------------------------
+
+
+async def test_poll_reports_looks_each_id_up_beyond_the_first_page(
+    fake: SmsMobileApiFake, gateway: SmsMobileApiGateway
+) -> None:
+    old = (await gateway.async_send([NUMBER], "oldest")).results[0].message_id or ""
+    fake.log[old].timestamp_unix -= 3600
+    for i in range(LOG_PAGE_SIZE + 5):
+        await gateway.async_send([NUMBER], f"newer {i}")
+    fake.queue_report(old, status="delivered")
+    # The unfiltered log's first page does not reach the oldest send.
+    first_page = fake.log.values()
+    assert (
+        old
+        not in [r.guid for r in sorted(first_page, key=lambda r: -r.timestamp_unix)][:LOG_PAGE_SIZE]
+    )
+    before = len(fake.state.requests)
+    (report,) = await gateway.async_poll_reports([old])
+    assert (report.message_id, report.status) == (old, DeliveryStatus.DELIVERED)
+    (request,) = fake.state.requests[before:]
+    assert (request.path, request.query["guid_message"]) == ("/log/sent/sms/", old)
+
+
+async def test_fake_log_is_paged_with_before(
+    fake: SmsMobileApiFake, serve: Any, session: aiohttp.ClientSession
+) -> None:
+    url = await serve(fake)
+    gateway = SmsMobileApiGateway(session, fake.credentials, url=url)
+    numbers = [f"+1555123{i:04d}" for i in range(LOG_PAGE_SIZE + 3)]
+    await gateway.async_send(numbers, "x")
+    query = {"apikey": DEFAULT_API_KEY}
+    async with session.get(f"{url}/log/sent/sms/", params=query) as resp:
+        first = (await resp.json())["result"]["sms"]
+    assert len(first) == LOG_PAGE_SIZE
+    before = {**query, "before": first[-1]["guid"]}
+    async with session.get(f"{url}/log/sent/sms/", params=before) as resp:
+        rest = (await resp.json())["result"]["sms"]
+    assert len(rest) == 3
+    assert {r["guid"] for r in first} | {r["guid"] for r in rest} == set(fake.log)
+
+
+async def test_poll_reports_unknown_id_is_no_news(
+    fake: SmsMobileApiFake, gateway: SmsMobileApiGateway
+) -> None:
+    assert await gateway.async_poll_reports(["NOT-LOGGED-YET"]) == []
+
+
+async def test_poll_reports_is_bounded_and_takes_ids_in_turn(
+    fake: SmsMobileApiFake, gateway: SmsMobileApiGateway
+) -> None:
+    numbers = [f"+1555123{i:04d}" for i in range(25)]
+    ids = [r.message_id or "" for r in (await gateway.async_send(numbers, "x")).results]
+    assert len(ids) == 25
+    asked: list[list[str]] = []
+    for _ in range(3):
+        before = len(fake.state.requests)
+        reports = await gateway.async_poll_reports(ids)
+        batch = [r.query["guid_message"] for r in fake.state.requests[before:]]
+        assert len(batch) <= REPORT_LOOKUPS_PER_POLL
+        assert {r.message_id for r in reports} == set(batch)
+        asked.append(batch)
+    # Oldest first, and every id within ceil(25 / 10) polls.
+    assert sorted(asked[0], key=ids.index) == ids[:REPORT_LOOKUPS_PER_POLL]
+    assert sorted(id_ for batch in asked for id_ in batch) == sorted(ids)
+    # A new round starts with the oldest again.
+    before = len(fake.state.requests)
+    await gateway.async_poll_reports(ids)
+    assert {r.query["guid_message"] for r in fake.state.requests[before:]} == set(
+        ids[:REPORT_LOOKUPS_PER_POLL]
+    )
+
+
+async def test_poll_reports_one_failed_lookup_keeps_the_others(
+    fake: SmsMobileApiFake, gateway: SmsMobileApiGateway
+) -> None:
+    ids = [
+        (await gateway.async_send([number], "x")).results[0].message_id or ""
+        for number in (NUMBER, *OTHERS[:2])
+    ]
+    fake.set_fault(Fault.HTTP_500, count=1)
+    reports = await gateway.async_poll_reports(ids)
+    assert len(reports) == 2
+    fake.set_fault(Fault.AUTH)
+    with pytest.raises(AuthError):
+        await gateway.async_poll_reports(ids)
+    fake.set_fault(Fault.HTTP_500)
+    with pytest.raises(TemporaryError):
+        await gateway.async_poll_reports(ids)
+
+
+# -- carrier errors are retried by the phone -----------------------------------------------------
+
+
+async def test_carrier_error_is_not_final_until_the_retries_are_over(
+    fake: SmsMobileApiFake, gateway: SmsMobileApiGateway
+) -> None:
+    message_id = (await gateway.async_send([NUMBER], "hi")).results[0].message_id or ""
+    for _attempt in range(1 + CARRIER_RETRIES - 1):
+        fake.carrier_error(message_id, "RESULT_ERROR_NO_SERVICE")
+        (report,) = await gateway.async_poll_reports([message_id])
+        assert (report.status, report.reason) == (
+            DeliveryStatus.PENDING,
+            "RESULT_ERROR_NO_SERVICE",
+        )
+        assert report.final is False
+        assert not report.settled
+    # The failure after the third retry is final.
+    fake.carrier_error(message_id, "RESULT_ERROR_NO_SERVICE")
+    (report,) = await gateway.async_poll_reports([message_id])
+    assert (report.status, report.reason, report.settled) == (
+        DeliveryStatus.FAILED,
+        "RESULT_ERROR_NO_SERVICE",
+        True,
+    )
+
+
+async def test_carrier_error_then_a_successful_retry(
+    fake: SmsMobileApiFake, gateway: SmsMobileApiGateway
+) -> None:
+    message_id = (await gateway.async_send([NUMBER], "hi")).results[0].message_id or ""
+    fake.carrier_error(message_id)
+    (report,) = await gateway.async_poll_reports([message_id])
+    assert report.status is DeliveryStatus.PENDING
+    fake.queue_report(message_id, status="sent")
+    (report,) = await gateway.async_poll_reports([message_id])
+    assert (report.status, report.reason) == (DeliveryStatus.SENT, None)
+
+
+async def test_carrier_error_long_ago_is_final(serve: Any, session: aiohttp.ClientSession) -> None:
+    # The send was logged long before now: the phone's retries are over.
+    fake = SmsMobileApiFake(
+        clock=lambda: datetime.now(UTC).timestamp() - CARRIER_RETRY_SECONDS - 60
+    )
+    gateway = SmsMobileApiGateway(session, fake.credentials, url=await serve(fake))
+    message_id = (await gateway.async_send([NUMBER], "hi")).results[0].message_id or ""
+    fake.carrier_error(message_id, "RESULT_ERROR_GENERIC_FAILURE")
+    (report,) = await gateway.async_poll_reports([message_id])
+    assert (report.status, report.settled) == (DeliveryStatus.FAILED, True)
+
+
+# -- late uploads ------------------------------------------------------------------------------
+
+
+async def test_message_uploaded_late_is_still_fetched(
+    fake: SmsMobileApiFake, gateway: SmsMobileApiGateway
+) -> None:
+    now = datetime.now(UTC)
+    first = fake.queue_inbound(NUMBER, "on time", received_at=now.timestamp() - 30)
+    polled = await gateway.async_poll_inbound(now - timedelta(minutes=1))
+    assert [m.message_id for m in polled] == [first]
+    # The cursor moved on to `now`; the phone wakes up and uploads what it received 10 minutes ago.
+    late = fake.queue_late_inbound(OTHERS[0], "woke up late", received_at=now.timestamp() - 600)
+    again = await gateway.async_poll_inbound(now)
+    by_id = {m.message_id: m for m in again}
+    assert late in by_id
+    assert by_id[late].received_at == datetime.fromtimestamp(int(now.timestamp()) - 600, UTC)
+    # The overlap lists the first one again, under the same id (the caller drops it).
+    assert first in by_id
+
+
+# -- WhatsApp received -------------------------------------------------------------------------
+
+WHATSAPP_RECEIVED = {
+    "guid": "WA-GUID-3001",
+    "data_id": "WHATSAPP-DATA-ID-3001",
+    "from": "+15559876543",
+    "contact_name": "Jordan",
+    "message": "Is my order ready?",
+    "is_voice_message": False,
+    "received_at": "2026-09-23T14:20:00Z",
+}
+
+
+def test_whatsapp_received_event_is_a_whatsapp_message() -> None:
+    body, headers = signed_push("whatsapp.received", WHATSAPP_RECEIVED, DEFAULT_WEBHOOK_SECRET, T0)
+    payload = offline().parse_webhook(body, headers, now=T0 + 5)
+    (message,) = payload.messages
+    assert (message.message_id, message.sender, message.text, message.channel) == (
+        "WA-GUID-3001",
+        "+15559876543",
+        "Is my order ready?",
+        Channel.WHATSAPP,
+    )
+    assert message.received_at == datetime(2026, 9, 23, 14, 20, tzinfo=UTC)
+    assert payload.event_id == json.loads(body)["id"]
+
+
+def test_sms_received_event_is_an_sms() -> None:
+    body, headers = signed_push("sms.received", RECEIVED, DEFAULT_WEBHOOK_SECRET, T0)
+    (message,) = offline().parse_webhook(body, headers, now=T0).messages
+    assert message.channel is Channel.SMS
+
+
+@pytest.mark.parametrize("skew", [301, -301])
+def test_whatsapp_received_obeys_the_signature_rules(skew: int) -> None:
+    body, headers = signed_push("whatsapp.received", WHATSAPP_RECEIVED, DEFAULT_WEBHOOK_SECRET, T0)
+    with pytest.raises(SignatureError, match="stale"):
+        offline().parse_webhook(body, headers, now=T0 + skew)
+    forged = body.replace(b"order ready", b"money ready")
+    with pytest.raises(SignatureError):
+        offline().parse_webhook(forged, headers, now=T0)
+
+
+def test_whatsapp_voice_message_without_text_is_acknowledged_empty() -> None:
+    data = {**WHATSAPP_RECEIVED, "message": "", "is_voice_message": True}
+    body, headers = signed_push("whatsapp.received", data, DEFAULT_WEBHOOK_SECRET, T0)
+    payload = offline().parse_webhook(body, headers, now=T0)
+    assert (payload.messages, payload.reports) == ((), ())
+    assert payload.event_id
+
+
+def test_whatsapp_received_without_text_is_invalid() -> None:
+    data = {**WHATSAPP_RECEIVED, "message": ""}
+    body, headers = signed_push("whatsapp.received", data, DEFAULT_WEBHOOK_SECRET, T0)
+    with pytest.raises(PayloadError):
+        offline().parse_webhook(body, headers, now=T0)
+
+
+# -- inbound senders in E.164 ------------------------------------------------------------------
+
+
+async def test_polled_senders_are_e164(
+    fake: SmsMobileApiFake, serve: Any, session: aiohttp.ClientSession
+) -> None:
+    gateway = SmsMobileApiGateway(
+        session, fake.credentials, url=await serve(fake), default_region="FR"
+    )
+    national = fake.queue_inbound("0612345678", "bonjour", received_at=T0)
+    named = fake.queue_inbound("AMAZON", "colis", received_at=T0 + 1)
+    by_id = {m.message_id: m for m in await gateway.async_poll_inbound(None)}
+    assert by_id[national].sender == "+33612345678"
+    assert by_id[named].sender == "AMAZON"
+
+
+def test_pushed_senders_are_e164() -> None:
+    gateway = SmsMobileApiGateway(
+        None,
+        {"api_key": DEFAULT_API_KEY, "webhook_secret": DEFAULT_WEBHOOK_SECRET},
+        default_region="FR",
+    )
+    legacy = legacy_push_body("0612345678", "bonjour", guid="G-1")
+    headers = signature_headers(legacy, DEFAULT_WEBHOOK_SECRET, T0)
+    assert gateway.parse_webhook(legacy, headers, now=T0).messages[0].sender == "+33612345678"
+    for kind, data in (
+        ("sms.received", {**RECEIVED, "from": "06 12 34 56 78"}),
+        ("whatsapp.received", {**WHATSAPP_RECEIVED, "from": "0612345678"}),
+    ):
+        body, headers = signed_push(kind, data, DEFAULT_WEBHOOK_SECRET, T0)
+        (message,) = gateway.parse_webhook(body, headers, now=T0).messages
+        assert message.sender == "+33612345678"
+    body, headers = signed_push(
+        "sms.received", {**RECEIVED, "from": "BANQUE"}, DEFAULT_WEBHOOK_SECRET, T0
+    )
+    assert gateway.parse_webhook(body, headers, now=T0).messages[0].sender == "BANQUE"
+
+
+async def test_sent_in_the_log_is_the_last_word(
+    fake: SmsMobileApiFake, gateway: SmsMobileApiGateway
+) -> None:
+    # No delivered event exists for a phone's SMS: `sent` settles the message, so it is not
+    # looked up again and again until the pending list forgets it.
+    guid = (await gateway.async_send([NUMBER], "hi")).results[0].message_id or ""
+    fake.queue_report(guid, status="sent")
+    (report,) = await gateway.async_poll_reports([guid])
+    assert report.status is DeliveryStatus.SENT
+    assert report.settled

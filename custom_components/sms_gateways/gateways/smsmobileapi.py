@@ -5,11 +5,17 @@ The API (`https://api.smsmobileapi.com`) takes the key as the `apikey` parameter
 with `GET /log/sent/sms/`. Pushes come in two formats: the documents' plain JSON
 `{date, hour, time_received, message, number, guid}`, and the newer "Webhook V2" envelope
 `{id, type, api_version, created_at, occurred_at, data}` signed with HMAC-SHA256.
+
+The phone, not the provider, does the work: it uploads what it received and sends what it is given
+when Android lets it run (the Russian document spends paragraphs on battery optimisation delaying
+its background process), and it retries an SMS the carrier refused. Hence the wide inbound window
+and the patient reading of carrier errors below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 import hashlib
 import hmac
@@ -54,6 +60,29 @@ _CHANNEL_FIELDS: dict[Channel, dict[str, str]] = {
     Channel.BOTH: {"sendwa": "1", "sendsms": "1"},
 }
 
+# Inbound polls look back this far before the cursor. The phone uploads what it received when
+# Android lets its background process run; the Russian document: "из-за мер оптимизации батареи
+# Android ... этот фоновый процесс может запускаться некорректно" (because of Android's battery
+# optimisation ... this background process may not start properly). A message uploaded late keeps
+# its receive time, so a window starting at the cursor would miss it. Assumption: 15 minutes covers
+# a phone woken late (the document gives no figure); the overlap costs nothing, the caller drops
+# messages it has seen by id (the row's `guid`).
+LATE_UPLOAD_SECONDS = 15 * 60
+
+# Ids looked up in the sent log per poll, one request each (`guid_message`). Assumption: the
+# documents give no rate limit besides HTTP 429; 10 lookups a poll (3 at a time) keep a minute's
+# poll small, and the ids are taken in turn (oldest first) so every pending id is asked again
+# within `ceil(pending / 10)` polls.
+REPORT_LOOKUPS_PER_POLL = 10
+
+# The zh document on `/sendsms/`: "如果由于您的运营商而导致传送错误,默认功能将在定义的时间间隔内
+# 重试发送相同的短信最多 3 次" (if a delivery error is due to your carrier, by default the same SMS
+# is sent again up to 3 times at a defined interval). A carrier error in the log is therefore not
+# final while the phone may still retry. Assumption: the interval is not given and the log names no
+# attempt counter, so a carrier error is final once the log says `failed` (or another failure word),
+# or once the send is older than this (the retries are long over).
+CARRIER_RETRY_SECONDS = 6 * 3600
+
 # Webhook V2 event types that report on a message we sent.
 _REPORT_EVENTS = {
     "sms.sent": DeliveryStatus.SENT,
@@ -72,12 +101,21 @@ _IGNORED_EVENTS = frozenset(
         "call.incoming",
         "call.outgoing",
         "whatsapp.submitted",
-        "whatsapp.received",
+        # Assumption: the transcript of a voice message (data `transcript`) is not a text the
+        # sender typed; the voice message itself arrives as `whatsapp.received`.
         "whatsapp.voice.transcribed",
         "email.sent",
         "email.received",
     }
 )
+
+# Inbound event types -> the channel they arrived on (the OpenAPI spec's `WebhookEnvelope.type`;
+# `whatsapp.received` carries `data: {guid, data_id, from, contact_name, message, is_voice_message,
+# received_at}` in the provider's webhook examples, the same shape as `sms.received`).
+_INBOUND_EVENTS = {
+    "sms.received": Channel.SMS,
+    "whatsapp.received": Channel.WHATSAPP,
+}
 
 # Assumption: the sent-SMS log's `status` words (the documents list only the request parameters).
 _LOG_STATUSES = {
@@ -130,6 +168,9 @@ class SmsMobileApiGateway(Gateway):
     # The API has no account endpoint: the account is known by (a hash of) its key.
     account_from_secret = True
 
+    # Ids looked up in the sent log in the current round (see `_next_lookups`).
+    _asked: frozenset[str] | set[str] = frozenset()
+
     @property
     def _api_key(self) -> str:
         return str(self._credentials.get("api_key") or "")
@@ -143,11 +184,12 @@ class SmsMobileApiGateway(Gateway):
     async def async_validate(self) -> AccountInfo:
         """Prove the key with a cheap authenticated read; the account id is a hash of the key."""
         # Assumption: the API has no account endpoint; reading received SMS after "now" returns
-        # (almost) nothing and is refused with HTTP 403 for a bad key.
+        # (almost) nothing and is refused with HTTP 403 for a bad key (OpenAPI: "Forbidden: API
+        # key invalid, expired or unauthorized").
         answer = await self._get(
             "/getsms/", {"onlyunread": "no", "after_timestamp_unix": str(int(time.time()))}
         )
-        self._received_sms(answer)
+        self._key_accepted(answer)
         digest = hashlib.sha256(self._api_key.encode()).hexdigest()[:12]
         # No part of the key appears in the name: titles and logs show it.
         return AccountInfo(account_id=digest, name=self.name)
@@ -175,22 +217,60 @@ class SmsMobileApiGateway(Gateway):
     # -- polling -----------------------------------------------------------------------------
 
     async def async_poll_inbound(self, since: datetime | None) -> list[InboundMessage]:
-        """SMS the phone received (after `since` where given)."""
+        """SMS the phone received (from `LATE_UPLOAD_SECONDS` before `since` where given)."""
         params: dict[str, str] = {}
         if since is not None:
-            # Assumption: whether the server's "after" is inclusive is not documented; asking from
-            # one second earlier loses nothing (a message seen twice is deduplicated).
-            params["after_timestamp_unix"] = str(math.floor(since.timestamp()) - 1)
+            # A fixed look-back, not one growing with the time since the last poll: a message
+            # uploaded late still carries its (older) receive time. Whether the server's "after"
+            # is inclusive does not matter with this overlap.
+            params["after_timestamp_unix"] = str(
+                math.floor(since.timestamp()) - LATE_UPLOAD_SECONDS
+            )
         return self._received_sms(await self._get("/getsms/", params))
 
     async def async_poll_reports(self, message_ids: Sequence[str]) -> list[DeliveryReport]:
-        """What became of the given sends, read from the log of SMS sent through the API."""
-        wanted = set(message_ids)
-        if not wanted:
+        """What became of the given sends: each looked up in the sent log by its guid.
+
+        The log is paged (`before`), so one unfiltered read shows only the newest sends; each id is
+        asked with `guid_message` instead, at most `REPORT_LOOKUPS_PER_POLL` a poll, in turn.
+        """
+        batch = self._next_lookups(message_ids)
+        if not batch:
             return []
-        # Assumption: one unfiltered read of the log lists the recent sends (those still
-        # pending); `guid_message` would take one request per id.
-        return self._reports(await self._get("/log/sent/sms/", {}), wanted)
+        reports: list[DeliveryReport] = []
+        errors: list[GatewayError] = []
+        todo = iter(batch)
+
+        async def worker() -> None:
+            for message_id in todo:
+                try:
+                    answer = await self._get("/log/sent/sms/", {"guid_message": message_id})
+                    reports.extend(self._reports(answer, {message_id}))
+                except GatewayError as err:
+                    errors.append(err)
+
+        workers = min(self.capabilities.max_concurrent_requests, len(batch))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        # A refused key is everyone's problem; other failures lose only their ids' news this poll
+        # (they are asked again next round), unless nothing at all came back.
+        auth = next((e for e in errors if isinstance(e, AuthError)), None)
+        if auth is not None:
+            raise auth
+        if errors and len(errors) == len(batch):
+            raise errors[0]
+        return reports
+
+    def _next_lookups(self, message_ids: Sequence[str]) -> list[str]:
+        """The next ids to look up: the oldest not yet asked in this round of all pending ids."""
+        ids = list(dict.fromkeys(i for i in message_ids if i))
+        # Ids settled meanwhile leave the round; when every id was asked, a new round begins.
+        asked = self._asked.intersection(ids)
+        fresh = [i for i in ids if i not in asked]
+        if not fresh:
+            asked, fresh = set(), ids
+        batch = fresh[:REPORT_LOOKUPS_PER_POLL]
+        self._asked = asked.union(batch)
+        return batch
 
     # -- webhook -----------------------------------------------------------------------------
 
@@ -210,8 +290,8 @@ class SmsMobileApiGateway(Gateway):
         if not isinstance(data, dict):
             raise PayloadError(f"{self.name} push is not a JSON object")
         if "type" in data:
-            return _parse_envelope(data)
-        return WebhookPayload(messages=(_parse_legacy(data),))
+            return _parse_envelope(data, self.sender)
+        return WebhookPayload(messages=(_parse_legacy(data, self.sender),))
 
     def _verify(self, body: bytes, headers: Mapping[str, str], now: float) -> None:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -243,13 +323,34 @@ class SmsMobileApiGateway(Gateway):
     async def _get(self, path: str, params: Mapping[str, str]) -> HttpAnswer:
         return await self._request("GET", path, params={"apikey": self._api_key, **params})
 
+    def _key_accepted(self, answer: HttpAnswer) -> None:
+        """Raise `AuthError` unless the answer shows the key was accepted.
+
+        Any 200 answer with a `result` object proves the key, whatever it lists: an empty inbox
+        (`sms` empty, null or missing, or a non-zero `error` saying there is nothing) is not a
+        refusal. Only HTTP 401/403 or an `error` whose note speaks of the key is.
+        """
+        result = self._result(answer, "/getsms/", ProtocolError)
+        code = _error_code(result.get("error"))
+        note = self._scrub(_text(result.get("note")) or _text(result.get("message")))
+        if code is not None and _names_the_key(note):
+            # Assumption: the documents give no application error for a bad key (it is HTTP
+            # 403); a 200 whose note speaks of an invalid key is read the same way.
+            raise AuthError(f"{self.name} rejected the API key", code=code, reason=note or None)
+
     def _send_result(self, answer: HttpAnswer, number: str) -> RecipientResult:
         result = self._result(answer, "/sendsms/", RefusedError)
         code = _error_code(result.get("error"))
+        reason = self._scrub(_text(result.get("note")) or _text(result.get("message")))
         if code is not None:
-            reason = self._scrub(_text(result.get("note")) or _text(result.get("message")))
             return RecipientResult(
                 number, accepted=False, reason=reason or f"error {code}", code=code
+            )
+        if _sent_flag(result.get("sent")) is False:
+            # `sent` is "1" for an accepted send (NOTES.md, OpenAPI `SendMessageResponse.sent`);
+            # "0" with `error` 0 is a send that did not go through.
+            return RecipientResult(
+                number, accepted=False, reason=reason or "the message was not sent (sent=0)"
             )
         # Assumption: the send answer's `id` is the message's guid, the id the log and the
         # webhook events use. An answer without one is still a send that went through.
@@ -266,8 +367,9 @@ class SmsMobileApiGateway(Gateway):
         if not isinstance(rows, list):
             raise ProtocolError(f"{self.name} answered /log/sent/sms/ without a list")
         reports: dict[str, DeliveryReport] = {}
+        now = time.time()
         for row in rows:
-            report = _log_report(row) if isinstance(row, dict) else None
+            report = _log_report(row, now) if isinstance(row, dict) else None
             if report is not None and report.message_id in wanted:
                 # The log lists the newest first: the first row of an id is its latest state.
                 reports.setdefault(report.message_id, report)
@@ -290,7 +392,9 @@ class SmsMobileApiGateway(Gateway):
             )
         if not isinstance(rows, list):
             raise ProtocolError(f"{self.name} answered /getsms/ without a list")
-        messages = (_received_row(row) if isinstance(row, dict) else None for row in rows)
+        messages = (
+            _received_row(row, self.sender) if isinstance(row, dict) else None for row in rows
+        )
         # A row that cannot be read is skipped, not the whole poll.
         return [m for m in messages if m is not None]
 
@@ -371,6 +475,32 @@ def _error_code(value: Any) -> str | None:
     return "unknown"
 
 
+def _sent_flag(value: Any) -> bool | None:
+    """`sent` of a send answer: True for "1"/1, False for "0"/0, None when absent or unclear.
+
+    Assumption: only an explicit zero refuses; `error` 0 without a readable `sent` is a send that
+    went through (older answers and the documents' examples do not always carry `sent`).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in ("1", "1.0", "true", "yes"):
+        return True
+    if text in ("0", "0.0", "false", "no"):
+        return False
+    return None
+
+
+def _names_the_key(note: str) -> bool:
+    """Whether an application error's note is about the API key."""
+    lowered = note.lower()
+    return ("key" in lowered or "clé" in lowered) and any(
+        word in lowered for word in ("invalid", "wrong", "unknown", "expired", "incorrect", "bad")
+    )
+
+
 def _first(data: Mapping[str, Any], *keys: str) -> str:
     """The first non-empty text among `keys`."""
     for key in keys:
@@ -409,14 +539,20 @@ def _fingerprint(sender: str, text: str, received_at: datetime) -> str:
     return "fp:" + hashlib.sha256(raw).hexdigest()
 
 
-def _received_row(row: Mapping[str, Any]) -> InboundMessage | None:
-    """One `/getsms/` row, or None if it lacks a sender, a text or a time."""
+def _received_row(row: Mapping[str, Any], e164: Callable[[str], str]) -> InboundMessage | None:
+    """One `/getsms/` row, or None if it lacks a sender, a text or a time.
+
+    Assumption: `/getsms/` lists SMS only. Its rows (OpenAPI `ReceivedSmsResponse`: id,
+    sIdentifiantPhone, timestamp_unix, message, number, guid, alias) carry no channel; received
+    WhatsApp messages have their own endpoint (`/getwa/`, after a synchronisation request).
+    """
     sender, text = _text(row.get("number")), row.get("message")
     received_at = _unix(row.get("timestamp_unix")) or _datetime(row.get("time_received"))
     if not sender or not isinstance(text, str) or not text or received_at is None:
         return None
     message_id = _first(row, "guid", "id") or _fingerprint(sender, text, received_at)
-    return InboundMessage(message_id, sender, text, received_at)
+    # The phone passes on the number as the network gave it (`0612345678`): E.164 where it is one.
+    return InboundMessage(message_id, e164(sender), text, received_at)
 
 
 def _flag(value: Any) -> bool:
@@ -424,12 +560,13 @@ def _flag(value: Any) -> bool:
     return _error_code(value) is not None
 
 
-def _log_report(row: Mapping[str, Any]) -> DeliveryReport | None:
+def _log_report(row: Mapping[str, Any], now: float) -> DeliveryReport | None:
     """One row of the sent log as a report, or None if it cannot be understood.
 
     Assumption: rows look like `{guid, recipients|number, status, error_api, error_mobile,
     timestamp_unix}`; public client code also shows `send_from_mobile` ("1" once the phone sent
     it) and `send_from_mobile_erreur` (the phone's error text). All are read where present.
+    A mobile (carrier) error is final only per `CARRIER_RETRY_SECONDS`.
     """
     message_id = _first(row, "guid", "guid_message", "id")
     if not message_id:
@@ -445,30 +582,43 @@ def _log_report(row: Mapping[str, Any]) -> DeliveryReport | None:
     )
     status: DeliveryStatus | None
     reason: str | None = None
+    final: bool | None = None
+    logged = _LOG_STATUSES.get(_text(row.get("status")).lower())
+    sent_at = _unix(row.get("timestamp_unix"))
     if _flag(api_error):
         status = DeliveryStatus.REJECTED
         reason = api_error if api_error != "1" else "refused by the API"
     elif mobile_error:
-        status = DeliveryStatus.FAILED
         reason = mobile_error if mobile_error != "1" else "the phone could not send it"
+        retries_over = sent_at is not None and now - sent_at.timestamp() > CARRIER_RETRY_SECONDS
+        if logged is DeliveryStatus.FAILED or retries_over:
+            status = DeliveryStatus.FAILED
+        else:
+            # The phone retries a carrier error (up to 3 times): still on its way, not final.
+            status, final = DeliveryStatus.PENDING, False
     else:
-        status = _LOG_STATUSES.get(_text(row.get("status")).lower())
+        status = logged
         if status is None and _text(row.get("send_from_mobile")) == "1":
             status = DeliveryStatus.SENT
         if status is DeliveryStatus.FAILED:
             reason = _first(row, "reason", "note") or None
+        elif status is DeliveryStatus.SENT:
+            # Assumption: nothing follows `sent` (the OpenAPI spec has no delivered event; the
+            # phone reports only whether the carrier took it), so the id stops being looked up.
+            final = True
     if status is None:
         return None
     return DeliveryReport(
         message_id,
         _first(row, "recipients", "number", "recipient", "to"),
         status,
-        _unix(row.get("timestamp_unix")),
+        sent_at,
         reason,
+        final,
     )
 
 
-def _parse_legacy(data: Mapping[str, Any]) -> InboundMessage:
+def _parse_legacy(data: Mapping[str, Any], e164: Callable[[str], str]) -> InboundMessage:
     """The documents' push: `{date, hour, time_received, message, number, guid}`."""
     sender, text = _text(data.get("number")), data.get("message")
     if not sender or not isinstance(text, str) or not text:
@@ -479,28 +629,18 @@ def _parse_legacy(data: Mapping[str, Any]) -> InboundMessage:
     if received_at is None:
         raise PayloadError("SMSMobileAPI push has no time")
     message_id = _text(data.get("guid")) or _fingerprint(sender, text, received_at)
-    return InboundMessage(message_id, sender, text, received_at)
+    return InboundMessage(message_id, e164(sender), text, received_at)
 
 
-def _parse_envelope(envelope: Mapping[str, Any]) -> WebhookPayload:
+def _parse_envelope(envelope: Mapping[str, Any], e164: Callable[[str], str]) -> WebhookPayload:
     """The Webhook V2 envelope `{id, type, api_version, created_at, occurred_at, data}`."""
     event_id, kind, data = _text(envelope.get("id")), envelope.get("type"), envelope.get("data")
     if not event_id or not isinstance(kind, str) or not isinstance(data, dict):
         raise PayloadError("SMSMobileAPI event has no id, type or data")
     occurred_at = _datetime(envelope.get("occurred_at"))
-    if kind == "sms.received":
-        sender = _first(data, "from", "number", "sender")
-        text = data.get("message", data.get("text"))
-        if not sender or not isinstance(text, str) or not text:
-            raise PayloadError("SMSMobileAPI event has no sender or message")
-        received_at = _datetime(data.get("received_at")) or occurred_at
-        if received_at is None:
-            raise PayloadError("SMSMobileAPI event has no time")
-        message_id = _first(data, "guid", "id", "message_id") or _fingerprint(
-            sender, text, received_at
-        )
-        message = InboundMessage(message_id, sender, text, received_at)
-        return WebhookPayload(messages=(message,), event_id=event_id)
+    if kind in _INBOUND_EVENTS:
+        message = _event_message(data, _INBOUND_EVENTS[kind], occurred_at, e164)
+        return WebhookPayload(messages=(message,) if message else (), event_id=event_id)
     if kind in _REPORT_EVENTS:
         message_id = _first(data, "guid", "id", "message_id")
         if not message_id:
@@ -522,3 +662,29 @@ def _parse_envelope(envelope: Mapping[str, Any]) -> WebhookPayload:
     if kind in _IGNORED_EVENTS:
         return WebhookPayload(event_id=event_id)
     raise PayloadError("SMSMobileAPI event of an unknown type")
+
+
+def _event_message(
+    data: Mapping[str, Any],
+    channel: Channel,
+    occurred_at: datetime | None,
+    e164: Callable[[str], str],
+) -> InboundMessage | None:
+    """The message of an `sms.received` / `whatsapp.received` event (None: nothing to show)."""
+    sender = _first(data, "from", "number", "sender")
+    text = data.get("message", data.get("text"))
+    if (
+        channel is Channel.WHATSAPP
+        and data.get("is_voice_message") is True
+        and not (isinstance(text, str) and text)
+    ):
+        # A WhatsApp voice message has no text (its transcript comes as another event): the
+        # event is acknowledged, so the provider does not retry it, and nothing is shown.
+        return None
+    if not sender or not isinstance(text, str) or not text:
+        raise PayloadError("SMSMobileAPI event has no sender or message")
+    received_at = _datetime(data.get("received_at")) or occurred_at
+    if received_at is None:
+        raise PayloadError("SMSMobileAPI event has no time")
+    message_id = _first(data, "guid", "id", "message_id") or _fingerprint(sender, text, received_at)
+    return InboundMessage(message_id, e164(sender), text, received_at, channel=channel)
