@@ -151,6 +151,34 @@ async def test_smsmobileapi_signed_envelopes(
     assert len(messages) == 1
 
 
+async def test_smsmobileapi_whatsapp_reply_fires_with_its_channel(
+    hass: HomeAssistant, gateways: FakeGateways, client: LazyClient
+) -> None:
+    # A WhatsApp reply relayed by the phone: an inbound message like an SMS, on its own channel
+    # (dropped before: WhatsApp replies were lost).
+    entry = await setup_entry(
+        hass, mock_entry(gateways, "smsmobileapi", recipients={"Ana": "+15559876543"})
+    )
+    messages = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    data = {
+        "guid": "W-1",
+        "from": "+15559876543",
+        "contact_name": "Ana",
+        "message": "sí, ya voy",
+        "is_voice_message": False,
+        "received_at": dt_util.utcnow().isoformat(),
+    }
+    body, headers = signed_push("whatsapp.received", data, DEFAULT_WEBHOOK_SECRET, int(time.time()))
+    assert await post(client, entry, body, headers) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    (event,) = messages
+    assert (event.data["channel"], event.data["message"], event.data["contact"]) == (
+        "whatsapp",
+        "sí, ya voy",
+        "Ana",
+    )
+
+
 @pytest.mark.parametrize(
     "mutate",
     [
