@@ -1,8 +1,10 @@
 """A fake 企业短信通 (112088.net) HTTP API: GET, GBK query strings, GBK text answers.
 
 It behaves as the document says the real server does: numbers are checked for length (bad ones are
-counted as failed, not refused), the balance counts messages, and queued inbound messages and
-delivery reports are handed out once and then forgotten.
+counted as failed, not refused), the balance counts messages (70 characters one, 67 a part beyond),
+and queued inbound messages and delivery reports are handed out once and then forgotten. It can
+also play the "dual-line domain" that jumps to a carrier's IP (`redirect_to`), and declare another
+charset than the GBK it answers in by default.
 """
 
 from __future__ import annotations
@@ -14,11 +16,18 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from yarl import URL
 
-from custom_components.sms_gateways.gateways.text import analyse
-from tests.fakes.base import FakeProvider, SentMessage
+from custom_components.sms_gateways.gateways.text import Encoding, analyse
+from tests.fakes.base import FakeProvider, Handler, SentMessage
 
+# "最大允许每次提交号码100个号码" (at most 100 numbers a submission).
 MAX_NUMBERS = 100
+# "-4 每次请求条数大于最大允许条数100条" (more than the 100 条 allowed in one request): 条 is the
+# billed message throughout the document ("-9 帐户当前余额不足发送本次请求的条数", not enough
+# balance for the 条 of this request; "大于70字则按长短信标准计算条数", above 70 characters 条 are
+# counted as long messages), so by default the limit counts numbers x parts.
+MAX_BILLED = 100
 MAX_LENGTH = 335
 MAX_REPORTS = 100
 MAX_INBOUND = 50
@@ -54,8 +63,13 @@ class QueuedReport:
         return f"{self.message_id};{self.recipient};{self.status}"
 
 
-def _text(answer: str) -> web.Response:
-    return web.Response(body=answer.encode("gbk"), content_type="text/plain", charset="gbk")
+def billed_parts(content: str) -> int:
+    """Messages billed a number: "70字为一条标准的短信,大于70字则按长短信标准计算条数".
+
+    (70 characters are one standard message; above 70 they are counted as long messages, 67
+    characters a part, whatever the alphabet.)
+    """
+    return analyse(content, encoding=Encoding.UCS2).segments
 
 
 class DuanxintongFake(FakeProvider):
@@ -75,15 +89,29 @@ class DuanxintongFake(FakeProvider):
         balance: int = 1000,
         banned_words: tuple[str, ...] = ("发票", "代开"),
         auto_report: bool = True,
+        limit_counts_parts: bool = True,
     ) -> None:
-        """Start with an empty outbox and queues."""
+        """Start with an empty outbox and queues.
+
+        `limit_counts_parts=False` reads -4 as numbers only (100 numbers of any length pass).
+        """
         super().__init__()
         self.username = username
         self.password = password
         self.balance = balance
         self.banned_words = banned_words
         self.auto_report = auto_report
+        self.limit_counts_parts = limit_counts_parts
         self.locked = False
+        # The answers' encoding and the charset their Content-Type declares (None: none, as a
+        # classic ASP page that sets no Response.Charset; the document names neither).
+        self.encoding = "gbk"
+        self.declared_charset: str | None = "gbk"
+        # "如果你是电信线路,则会自动跳到电信IP:116.204.97.93" (on a China Telecom line the domain
+        # jumps to 116.204.97.93): a root such as "http://116.204.97.93:8088" makes every request
+        # to another host a 302 there. The host each request was addressed to is recorded.
+        self.redirect_to: str | None = None
+        self.hosts: list[str] = []
         self.sent: list[SentMessage] = []
         self.inbound: deque[QueuedInbound] = deque()
         self.reports: deque[QueuedReport] = deque()
@@ -108,17 +136,23 @@ class DuanxintongFake(FakeProvider):
             web.get("/Get_Account_Balance.asp", self._get_balance),
         ]
 
+    def app(self) -> web.Application:
+        """The base app, with the dual-line domain's jump after the request is recorded."""
+        app = super().app()
+        app.middlewares.append(self._dual_line)
+        return app
+
     def malformed_body(self) -> web.Response:
         """What a broken ASP page serves: an HTML error, not a code."""
-        return _text("<html><body>Microsoft VBScript 运行时错误 '800a000d'</body></html>")
+        return self._text("<html><body>Microsoft VBScript 运行时错误 '800a000d'</body></html>")
 
     def auth_failure(self, request: web.Request) -> web.Response:
         """Every endpoint answers -7 to a wrong password."""
-        return _text("-7")
+        return self._text("-7")
 
     def error_response(self, request: web.Request, code: str) -> web.Response:
         """The code as the server writes it (`-3|禁发词` included)."""
-        return _text(code)
+        return self._text(code)
 
     def queue_inbound(self, sender: str, text: str, comma_form: bool = False) -> str:
         """A message from `sender`; returns the provider's id (短信编号)."""
@@ -145,6 +179,27 @@ class DuanxintongFake(FakeProvider):
 
     # -- endpoints ----------------------------------------------------------------------------
 
+    def _text(self, answer: str) -> web.Response:
+        """`answer` in the fake's encoding, with the charset it declares (if any)."""
+        body = answer.encode(self.encoding)
+        if self.declared_charset is None:
+            return web.Response(body=body, content_type="text/plain")
+        return web.Response(body=body, content_type="text/plain", charset=self.declared_charset)
+
+    @web.middleware
+    async def _dual_line(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Record the host addressed; jump to `redirect_to` from any other host."""
+        addressed = request.url
+        self.hosts.append(addressed.host or "")
+        target = URL(self.redirect_to) if self.redirect_to is not None else None
+        if target is None or (target.host, target.port) == (addressed.host, addressed.port):
+            return await handler(request)
+        # The same path and query (raw: GBK percent-escapes) on the other host. Through a proxy
+        # the request line is the absolute URL.
+        raw = URL(request.raw_path, encoded=True)
+        path_qs = raw.raw_path_qs if raw.absolute else request.raw_path
+        raise web.HTTPFound(self.redirect_to.rstrip("/") + path_qs)
+
     def _query(self, request: web.Request) -> dict[str, str]:
         """The query string decoded as GBK, as the server's code page 936 does."""
         raw = request.raw_path.partition("?")[2]
@@ -165,25 +220,28 @@ class DuanxintongFake(FakeProvider):
         query = self._query(request)
         # The send endpoint has no "no such user" code: any login failure is -7.
         if self._login(query) is not None:
-            return _text("-7")
+            return self._text("-7")
         if self.locked:
-            return _text("-10")
+            return self._text("-10")
         phones = [p for p in query.get("send_phone", "").split(",") if p.strip()]
         content = query.get("send_content", "")
         if not phones:
-            return _text("-1")
+            return self._text("-1")
         if not content:
-            return _text("-2")
-        if len(phones) > MAX_NUMBERS:
-            return _text("-4")
+            return self._text("-2")
+        parts = billed_parts(content)
+        if len(phones) > MAX_NUMBERS or (
+            self.limit_counts_parts and len(phones) * parts > MAX_BILLED
+        ):
+            return self._text("-4")
         if len(content) > MAX_LENGTH:
-            return _text("-8")
+            return self._text("-8")
         if banned := next((w for w in self.banned_words if w in content), None):
-            return _text(f"-3|{banned}")
+            return self._text(f"-3|{banned}")
         valid = [p for p in phones if _VALID_NUMBER.fullmatch(p.strip())]
-        cost = analyse(content).segments * len(valid)
+        cost = parts * len(valid)
         if cost > self.balance:
-            return _text("-9")
+            return self._text("-9")
         self.balance -= cost
         options = {"send_time": query["send_time"]} if "send_time" in query else {}
         ids: list[str] = []
@@ -194,25 +252,25 @@ class DuanxintongFake(FakeProvider):
             self.sent.append(SentMessage(phone.strip(), content, smsid, dict(options)))
             if self.auto_report:
                 self.queue_report(smsid, phone.strip())
-        return _text(f"0|{len(valid)}|{len(phones) - len(valid)}|{','.join(ids)}")
+        return self._text(f"0|{len(valid)}|{len(phones) - len(valid)}|{','.join(ids)}")
 
     async def _get_reports(self, request: web.Request) -> web.Response:
         if (code := self._login(self._query(request))) is not None:
-            return _text(code)
+            return self._text(code)
         batch = [self.reports.popleft() for _ in range(min(MAX_REPORTS, len(self.reports)))]
         if not batch:
-            return _text("0")
-        return _text("|".join([str(len(batch)), *(r.render() for r in batch)]))
+            return self._text("0")
+        return self._text("|".join([str(len(batch)), *(r.render() for r in batch)]))
 
     async def _get_inbound(self, request: web.Request) -> web.Response:
         if (code := self._login(self._query(request))) is not None:
-            return _text(code)
+            return self._text(code)
         batch = [self.inbound.popleft() for _ in range(min(MAX_INBOUND, len(self.inbound)))]
         if not batch:
-            return _text("0")
-        return _text("|".join([str(len(batch)), *(m.render() for m in batch)]))
+            return self._text("0")
+        return self._text("|".join([str(len(batch)), *(m.render() for m in batch)]))
 
     async def _get_balance(self, request: web.Request) -> web.Response:
         if (code := self._login(self._query(request))) is not None:
-            return _text(code)
-        return _text(str(self.balance))
+            return self._text(code)
+        return self._text(str(self.balance))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -10,6 +11,7 @@ import aiohttp
 from aiohttp import web
 from hypothesis import given, settings, strategies as st
 import pytest
+from yarl import URL
 
 from custom_components.sms_gateways.gateways.base import (
     AccountInfo,
@@ -37,6 +39,7 @@ from custom_components.sms_gateways.gateways.errors import (
     TemporaryError,
     UnsupportedOptionError,
 )
+from custom_components.sms_gateways.gateways.text import Encoding
 from tests.fakes.base import Fault
 from tests.fakes.duanxintong import DuanxintongFake
 from tests.gateways.faults import TRANSPORT_FAULTS
@@ -44,6 +47,10 @@ from tests.gateways.faults import TRANSPORT_FAULTS
 PASSWORD = "s3cret-密码"
 MOBILE = "13798361236"
 LANDLINE = "075580808080"
+# The same numbers as inbound senders and report recipients are given: E.164.
+MOBILE_E164 = "+8613798361236"
+LANDLINE_E164 = "+8675580808080"
+E164 = {MOBILE: MOBILE_E164, LANDLINE: LANDLINE_E164}
 
 Setup = tuple[DuanxintongFake, DuanxintongGateway]
 
@@ -306,6 +313,95 @@ def test_send_answer_forms() -> None:
         parse_balance("9" * 5000)
 
 
+# -- billing and the 100-message limit ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "segments"),
+    [
+        ("a" * 70, 1),
+        ("a" * 71, 2),
+        ("a" * 100, 2),
+        ("长" * 70, 1),
+        ("长" * 134, 2),
+        ("长" * 135, 3),
+        ("a" * 335, 5),
+    ],
+    ids=["ascii70", "ascii71", "ascii100", "han70", "han134", "han135", "ascii335"],
+)
+async def test_parts_as_112088_bills_them(setup: Setup, text: str, segments: int) -> None:
+    fake, gateway = setup
+    fake.balance = 100
+    result = await gateway.async_send([MOBILE, LANDLINE], text)
+    # 70 characters a message whatever the alphabet (a Latin text is not GSM-7's 160), 67 a part.
+    assert (result.text.segments, result.text.encoding) == (segments, Encoding.UCS2)
+    # What the user is told is what the (fake) server charged: parts x numbers.
+    assert fake.balance == 100 - 2 * segments
+
+
+def _numbers(count: int) -> list[str]:
+    return [f"138{i:08d}" for i in range(count)]
+
+
+def _sizes(fake: DuanxintongFake) -> list[int]:
+    return [len(q["send_phone"].split(",")) for q in fake.queries]
+
+
+@pytest.mark.parametrize(
+    ("count", "text", "sizes"),
+    [
+        # 100 numbers x 2 parts = 200 条: refused (-4), then sent as 2 x (50 x 2).
+        (100, "a" * 100, [100, 50, 50]),
+        # 30 numbers x 5 parts = 150 条: refused, then 20 and 10 numbers (at most 100 条 each).
+        (30, "长" * 335, [30, 20, 10]),
+    ],
+    ids=["2-parts", "5-parts"],
+)
+async def test_more_than_100_parts_split_once(
+    setup: Setup, count: int, text: str, sizes: list[int]
+) -> None:
+    fake, gateway = setup
+    numbers = _numbers(count)
+    result = await gateway.async_send(numbers, text)
+    assert _sizes(fake) == sizes
+    assert [r.number for r in result.results] == numbers
+    assert all(r.accepted for r in result.results)
+    ids = {m.number: m.message_id for m in fake.sent}
+    assert [r.message_id for r in result.results] == [ids[n] for n in numbers]
+    assert len(fake.sent) == count
+
+
+async def test_server_counting_numbers_is_not_split(setup: Setup) -> None:
+    fake, gateway = setup
+    fake.limit_counts_parts = False
+    result = await gateway.async_send(_numbers(100), "a" * 100)
+    assert _sizes(fake) == [100]
+    assert len(result.accepted) == 100
+
+
+async def test_split_is_tried_once(setup: Setup) -> None:
+    fake, gateway = setup
+    fake.set_fault(Fault.CODE, code="-4")
+    with pytest.raises(ProtocolError) as err:
+        await gateway.async_send(_numbers(100), "a" * 100)
+    assert err.value.code == "-4"
+    # The refused request, then its two halves: never a third round.
+    assert len(fake.state.requests) == 3
+    assert fake.sent == []
+
+
+async def test_split_keeps_each_part_s_outcome(setup: Setup) -> None:
+    fake, gateway = setup
+    # Enough for the first 50 numbers x 2 parts, not for the next 50.
+    fake.balance = 150
+    numbers = _numbers(100)
+    result = await gateway.async_send(numbers, "a" * 100)
+    assert [r.number for r in result.results] == numbers
+    assert all(r.accepted and r.message_id for r in result.results[:50])
+    assert all(not r.accepted and r.code == "-9" for r in result.results[50:])
+    assert [m.number for m in fake.sent] == numbers[:50]
+
+
 # -- delivery reports -----------------------------------------------------------------------
 
 
@@ -314,7 +410,7 @@ async def test_reports_after_send_then_forgotten(setup: Setup) -> None:
     result = await gateway.async_send([MOBILE, LANDLINE], "你好")
     reports = await gateway.async_poll_reports(["ignored"])
     assert {(r.message_id, r.recipient) for r in reports} == {
-        (r.message_id, r.number) for r in result.results
+        (r.message_id, E164[r.number]) for r in result.results
     }
     assert {r.status for r in reports} == {DeliveryStatus.DELIVERED}
     assert fake.queries[-1] == {"us_name": "mysms", "us_pwd": PASSWORD}
@@ -331,10 +427,40 @@ async def test_report_statuses(setup: Setup) -> None:
     fake.queue_report("6408650", "13719445093", 99)
     reports = await gateway.async_poll_reports([])
     assert [(r.message_id, r.recipient, r.status) for r in reports] == [
-        ("6408676", "13682250950", DeliveryStatus.PENDING),
-        ("6408649", "13711147169", DeliveryStatus.FAILED),
-        ("6408649", "13719445093", DeliveryStatus.DELIVERED),
+        ("6408676", "+8613682250950", DeliveryStatus.SENT),
+        ("6408649", "+8613711147169", DeliveryStatus.FAILED),
+        ("6408649", "+8613719445093", DeliveryStatus.DELIVERED),
     ]
+    # Every one of them ends the wait: -1 too, as the server never sends that SMSID again.
+    assert all(r.settled for r in reports)
+
+
+async def test_no_status_report_is_final(setup: Setup) -> None:
+    fake, gateway = setup
+    fake.queue_report("6408676", "13682250950", -1)
+    [report] = await gateway.async_poll_reports([])
+    assert report.status is DeliveryStatus.SENT
+    assert report.final is True
+    assert report.settled
+    assert "No status report was received" in (report.reason or "")
+    # And it is not handed out again: the message would otherwise wait for ever.
+    assert await gateway.async_poll_reports([]) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "reported"),
+    [
+        ("13682250950", "+8613682250950"),
+        (LANDLINE, LANDLINE_E164),
+        ("+8613682250950", "+8613682250950"),
+        # Not a valid number (a service code): kept as the server wrote it.
+        ("10086", "10086"),
+    ],
+)
+async def test_report_recipient_in_e164(setup: Setup, written: str, reported: str) -> None:
+    fake, gateway = setup
+    fake.queue_report("6408649", written, 10)
+    assert [r.recipient for r in await gateway.async_poll_reports([])] == [reported]
 
 
 async def test_reports_come_100_at_a_time(setup: Setup) -> None:
@@ -364,8 +490,8 @@ async def test_inbound_chinese_and_forgotten_once_fetched(setup: Setup) -> None:
     before = datetime.now(UTC)
     messages = await gateway.async_poll_inbound(before - timedelta(days=1))
     assert [(m.message_id, m.sender, m.text) for m in messages] == [
-        (first, MOBILE, "我回复一条"),
-        (second, "13826588212", "我也回复一条"),
+        (first, MOBILE_E164, "我回复一条"),
+        (second, "+8613826588212", "我也回复一条"),
     ]
     assert all(before <= m.received_at <= datetime.now(UTC) for m in messages)
     assert messages[0].received_at.tzinfo is UTC
@@ -379,9 +505,32 @@ async def test_inbound_text_keeps_semicolons_and_commas(setup: Setup) -> None:
     fake.queue_inbound(LANDLINE, "ok;,;")
     messages = await gateway.async_poll_inbound(None)
     assert [(m.sender, m.text) for m in messages] == [
-        (MOBILE, "好;明天,见; 8点"),
-        (LANDLINE, "ok;,;"),
+        (MOBILE_E164, "好;明天,见; 8点"),
+        (LANDLINE_E164, "ok;,;"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "sender"),
+    [
+        ("13826588212", "+8613826588212"),
+        ("075580808080", "+8675580808080"),
+        # The country code without `+` (libphonenumber strips it when the rest is valid).
+        ("8613826588212", "+8613826588212"),
+        ("+8613826588212", "+8613826588212"),
+        ("10086", "10086"),
+        ("", ""),
+    ],
+)
+async def test_inbound_sender_in_e164(setup: Setup, written: str, sender: str) -> None:
+    fake, gateway = setup
+    fake.queue_inbound(written, "你好")
+    messages = await gateway.async_poll_inbound(None)
+    if not written:
+        # `id;;text` has no sender to read: skipped and logged, as before.
+        assert messages == []
+        return
+    assert [m.sender for m in messages] == [sender]
 
 
 async def test_inbound_comes_50_at_a_time(setup: Setup) -> None:
@@ -541,6 +690,49 @@ async def test_not_gbk_answer(setup: Setup) -> None:
         await gateway.async_balance()
 
 
+@pytest.mark.parametrize(
+    ("encoding", "declared"),
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8", "UTF-8"),
+        ("gb18030", "gb18030"),
+        # None declared, an unknown name, a codec that is not a charset: GBK.
+        ("gbk", None),
+        ("gbk", "x-no-such-charset"),
+        ("gbk", "base64"),
+        # Declared wrongly: the body is not UTF-8 at all, so GBK is tried.
+        ("gbk", "utf-8"),
+        # GB2312 declared, GBK sent (镕 is not in GB2312): read as GBK.
+        ("gbk", "gb2312"),
+    ],
+)
+async def test_answer_charset_declared(setup: Setup, encoding: str, declared: str | None) -> None:
+    fake, gateway = setup
+    fake.encoding, fake.declared_charset = encoding, declared
+    fake.queue_inbound(MOBILE, "朱镕基回复了;好")
+    [message] = await gateway.async_poll_inbound(None)
+    assert message.text == "朱镕基回复了;好"
+    assert fake.raw_queries[-1].endswith(f"us_pwd={quote(PASSWORD.encode('gbk'))}")
+
+
+async def test_requests_stay_gbk_whatever_the_answers_charset(setup: Setup) -> None:
+    fake, gateway = setup
+    fake.encoding = fake.declared_charset = "utf-8"
+    result = await gateway.async_send([MOBILE], "这条是测试短信")
+    assert "&send_content=%D5%E2%CC%F5" in fake.raw_queries[0]
+    assert fake.sent[0].text == "这条是测试短信"
+    assert result.accepted[0].message_id == fake.sent[0].message_id
+
+
+def test_decode_by_content_type() -> None:
+    text = "我也回复一条"
+    assert _decode(text.encode("utf-8"), 'text/plain; charset="utf-8"') == text
+    assert _decode(text.encode("utf-8"), "text/html;charset=UTF-8") == text
+    assert _decode(text.encode("gbk"), "text/plain") == text
+    assert _decode(text.encode("gbk"), "text/plain; charset=bogus") == text
+    assert _decode("x\u20acy".encode("cp1252"), "text/plain; charset=windows-1252") == "x\u20acy"
+
+
 async def test_wrong_path_prefix(setup: Setup, session: aiohttp.ClientSession) -> None:
     _, gateway = setup
     wrong = DuanxintongGateway(
@@ -550,6 +742,100 @@ async def test_wrong_path_prefix(setup: Setup, session: aiohttp.ClientSession) -
         await wrong.async_balance()
     assert err.value.code == "404"
     _secret_free(err.value)
+
+
+# -- the dual-line domain's jump (redirects) -------------------------------------------------
+
+ProxySetup = tuple[DuanxintongFake, DuanxintongGateway]
+
+
+@pytest.fixture
+async def proxied(serve: Any) -> AsyncIterator[ProxySetup]:
+    """The gateway on its real root, www.112088.net:8088, every request reaching the fake.
+
+    The fake is the session's HTTP proxy, so it sees the host each request is addressed to (the
+    absolute URL of the request line) and can answer for any of them, redirects included.
+    """
+    fake = DuanxintongFake(username="mysms", password=PASSWORD)
+    url = await serve(fake)
+    async with aiohttp.ClientSession(proxy=url) as client:
+        yield fake, DuanxintongGateway(client, {"username": "mysms", "password": PASSWORD})
+
+
+@pytest.mark.parametrize("carrier_ip", ["116.204.97.93", "211.162.126.121"])
+async def test_jump_to_a_documented_ip_is_followed(proxied: ProxySetup, carrier_ip: str) -> None:
+    fake, gateway = proxied
+    fake.redirect_to = f"http://{carrier_ip}:8088"
+    result = await gateway.async_send([MOBILE], "这条是测试短信")
+    assert fake.hosts == ["www.112088.net", carrier_ip]
+    assert [m.text for m in fake.sent] == ["这条是测试短信"]
+    assert result.accepted[0].message_id == fake.sent[0].message_id
+    # The GBK query went on unchanged (the fake decoded the password from it).
+    assert fake.queries[-1]["us_pwd"] == PASSWORD
+    assert await gateway.async_balance() == Balance(999.0, "messages")
+
+
+async def test_redirect_on_the_same_host_is_followed(proxied: ProxySetup) -> None:
+    fake, gateway = proxied
+    fake.redirect_to = "http://www.112088.net:8089"
+    assert await gateway.async_balance() == Balance(1000.0, "messages")
+    assert fake.hosts == ["www.112088.net", "www.112088.net"]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda g: g.async_send([MOBILE], "你好"),
+        lambda g: g.async_poll_inbound(None),
+        lambda g: g.async_balance(),
+    ],
+)
+async def test_jump_to_another_host_is_refused(proxied: ProxySetup, call: Any) -> None:
+    fake, gateway = proxied
+    fake.queue_inbound(MOBILE, "留着")
+    fake.redirect_to = "http://sms-relay.example:8088"
+    with pytest.raises(ProtocolError) as err:
+        await call(gateway)
+    # The credentials never reached that host: nothing but the first request was made.
+    assert fake.hosts == ["www.112088.net"]
+    assert "sms-relay.example" in str(err.value)
+    assert "not followed" in str(err.value)
+    assert err.value.code == "302"
+    _secret_free(err.value)
+    assert fake.sent == []
+    assert len(fake.inbound) == 1
+
+
+async def test_documented_ip_is_not_trusted_from_another_root(setup: Setup) -> None:
+    fake, gateway = setup
+    # The entry points at a host of its own (a white-label twin, here the fake on loopback):
+    # the carrier IPs are 112088's, not that host's, so its password does not go there.
+    fake.redirect_to = "http://116.204.97.93:8088"
+    with pytest.raises(ProtocolError) as err:
+        await gateway.async_balance()
+    assert "116.204.97.93" in str(err.value)
+    assert fake.hosts == ["127.0.0.1"]
+
+
+@pytest.mark.parametrize(
+    ("origin", "target", "followed"),
+    [
+        ("http://www.112088.net:8088/a", "http://116.204.97.93:8088/a", True),
+        ("http://www.112088.net:8088/a", "https://211.162.126.121/a", True),
+        ("http://WWW.112088.NET:8088/a", "http://www.112088.net:9000/b", True),
+        ("http://116.204.97.93:8088/a", "http://211.162.126.121:8088/a", True),
+        ("https://www.112088.net/a", "http://116.204.97.93:8088/a", False),
+        ("http://www.112088.net:8088/a", "ftp://116.204.97.93/a", False),
+        ("http://www.112088.net:8088/a", "http://116.204.97.94:8088/a", False),
+        ("http://www.112088.net:8088/a", "http://112088.net.example/a", False),
+        ("http://sms.example/a", "http://116.204.97.93:8088/a", False),
+    ],
+)
+def test_which_redirects_may_be_followed(
+    session: aiohttp.ClientSession, origin: str, target: str, followed: bool
+) -> None:
+    gateway = DuanxintongGateway(session, {})
+    assert gateway._may_follow(URL(origin), URL(target)) is followed
 
 
 # -- parsers never raise anything but GatewayError ------------------------------------------

@@ -8,12 +8,14 @@ handed out once (so every answer we fetch must reach the caller, never be droppe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 import logging
 import re
 from typing import ClassVar, NoReturn
 from urllib.parse import quote
+
+from yarl import URL
 
 from . import numbers
 from .base import (
@@ -36,7 +38,7 @@ from .errors import (
     TemporaryError,
     ValidationError,
 )
-from .text import TextInfo
+from .text import Encoding, TextInfo, analyse
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,6 +46,25 @@ PATH_SEND = "/sendsms_txt.asp"
 PATH_REPORTS = "/get_report_txt.asp"
 PATH_INBOUND = "/get_receive_message_txt.asp"
 PATH_BALANCE = "/Get_Account_Balance.asp"
+
+# 特别说明: "本平台域名www.112088.net为双向空间域名,如果你是电信线路,则会自动跳到电信IP:
+# 116.204.97.93,如果你网通线路则会自动跳到网通线跳:211.162.126.121" (the domain is a dual-line
+# domain: on a China Telecom line it "automatically jumps" to 116.204.97.93, on a China Netcom line
+# to 211.162.126.121). Only these hosts may receive the credentials a redirect would carry.
+DOCUMENTED_HOSTS = frozenset({"www.112088.net", "116.204.97.93", "211.162.126.121"})
+
+# "-4 每次请求条数大于最大允许条数100条" (more than the 100 条 allowed in one request), where 条
+# is the billed message, as in "-9 帐户当前余额不足发送本次请求的条数" (not enough balance for the
+# 条 of this request) and "大于70字则按长短信标准计算条数" (above 70 characters, 条 are counted as
+# long messages): so numbers x parts, not only numbers, may be what the limit counts.
+MAX_BILLED_PER_REQUEST = 100
+
+# What a classic ASP page on a Chinese Windows server (code page 936) writes when it declares
+# nothing; GB18030 is GBK's superset, tried for anything GBK cannot decode.
+_FALLBACK_CHARSETS = ("gbk", "gb18030")
+# Declared names whose text is decoded as GBK: servers declaring GB2312 send GBK (code page 936).
+_GBK_ALIASES = frozenset({"gb2312", "gbk", "cp936", "ms936", "windows-936", "x-gbk"})
+_CHARSET = re.compile(r";\s*charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
 
 # Assumption: `send_time` is China Standard Time (UTC+8, no daylight saving since 1991), the
 # provider's local time; a fixed offset avoids depending on the system's time zone database.
@@ -55,7 +76,7 @@ _SEND_ERRORS: dict[str, tuple[type[GatewayError], str]] = {
     "-1": (ProtocolError, "No recipient number in the request"),
     "-2": (ProtocolError, "No message text in the request"),
     "-3": (RefusedError, "The message contains a banned word"),
-    "-4": (ProtocolError, "More than 100 numbers in one request"),
+    "-4": (ProtocolError, "More than 100 messages (numbers x parts) in one request"),
     "-7": (AuthError, "Wrong user name or password"),
     "-8": (RefusedError, "The message is longer than 335 characters"),
     "-9": (RefusedError, "Not enough balance for this send"),
@@ -73,10 +94,14 @@ _QUERY_ERRORS: dict[str, tuple[type[GatewayError], str]] = {
 }
 
 _REPORT_STATUS = {
-    "-1": DeliveryStatus.PENDING,
+    # "-1-- 未收到状态报告" (no status report received), and "服务端将不再分发此SMSID的状态报告
+    # 信息编号的结果给客户端" (the server will not hand this SMSID's report out again): the
+    # message was submitted and its outcome will never be known, so it is sent, and final.
+    "-1": DeliveryStatus.SENT,
     "10": DeliveryStatus.DELIVERED,
     "20": DeliveryStatus.FAILED,
 }
+_NO_REPORT = "No status report was received: the message was submitted, its outcome is unknown"
 
 # "id;phone;rest" - the receive example separates id and phone with a comma instead, so accept
 # both there; the rest (a status, or a text that may itself hold ";" and ",") is kept whole.
@@ -97,14 +122,29 @@ class UnencodableTextError(ValidationError):
     key = "unencodable_text"
 
 
-def _decode(body: bytes) -> str:
-    """The answer's text: GBK, or its superset GB18030 for anything GBK cannot decode."""
-    for encoding in ("gbk", "gb18030"):
+def _charsets(content_type: str | None) -> list[str]:
+    """The charsets to try, in order: the declared one, then GBK and GB18030."""
+    match = _CHARSET.search(content_type or "")
+    declared = match[1].strip().lower() if match else None
+    if declared is None or declared in _GBK_ALIASES:
+        return list(_FALLBACK_CHARSETS)
+    return list(dict.fromkeys((declared, *_FALLBACK_CHARSETS)))
+
+
+def _decode(body: bytes, content_type: str | None = None) -> str:
+    """The answer's text in the charset its `Content-Type` declares, else GBK (or GB18030).
+
+    Assumption: the document never says which charset the answers are in; the requests are GBK
+    (as every public client of the service sends them), so GBK is used when nothing is declared,
+    and when the declared name is unknown or does not decode the body (a wrong declaration).
+    """
+    for charset in _charsets(content_type):
         try:
-            return body.decode(encoding).strip()
-        except UnicodeDecodeError:
+            return body.decode(charset).strip()
+        except (LookupError, UnicodeDecodeError):
+            # LookupError: an unknown name, or a codec that is not a text encoding (base64).
             continue
-    raise ProtocolError("112088.net answered with text that is not GBK")
+    raise ProtocolError("112088.net answered with text that is neither its charset nor GBK")
 
 
 def _fail(
@@ -188,26 +228,48 @@ def _items(text: str, what: str) -> list[tuple[str, str, str]]:
     return parsed
 
 
-def parse_reports(text: str) -> list[DeliveryReport]:
-    """Delivery reports from `N|smsid;phone;status|...` (status -1 waiting, 10 sent, 20 failed)."""
+def _as_given(phone: str) -> str:
+    return phone
+
+
+def parse_reports(text: str, number: Callable[[str], str] = _as_given) -> list[DeliveryReport]:
+    """Delivery reports from `N|smsid;phone;status|...` (-1 no report, 10 sent, 20 failed).
+
+    `number` turns the phone as the server wrote it into the form to report (E.164).
+    """
     reports: list[DeliveryReport] = []
     for smsid, phone, status in _items(text, "report"):
-        if (state := _REPORT_STATUS.get(status.strip())) is None:
+        code = status.strip()
+        if (state := _REPORT_STATUS.get(code)) is None:
             _LOGGER.warning("Unknown delivery status %r from 112088.net", status)
             continue
-        reports.append(DeliveryReport(message_id=smsid, recipient=phone, status=state))
+        no_report = code == "-1"
+        reports.append(
+            DeliveryReport(
+                message_id=smsid,
+                recipient=number(phone),
+                status=state,
+                reason=_NO_REPORT if no_report else None,
+                # Every report is handed out once; -1 is the one whose status is not final.
+                final=True if no_report else None,
+            )
+        )
     return reports
 
 
-def parse_inbound(text: str, now: datetime) -> list[InboundMessage]:
+def parse_inbound(
+    text: str, now: datetime, number: Callable[[str], str] = _as_given
+) -> list[InboundMessage]:
     """Received messages from `N|id;phone;text|...` (or the example's `id,phone;text`).
+
+    `number` turns the sender as the server wrote it into the form to report (E.164).
 
     Assumption: `|` separates messages, so a `|` inside a message text cannot be told apart from
     the next message and splits it (the part after it is logged as unreadable).
     """
     return [
         # Assumption: the answer carries no time, so a message was received when it is fetched.
-        InboundMessage(message_id=msgid, sender=phone, text=body, received_at=now)
+        InboundMessage(message_id=msgid, sender=number(phone), text=body, received_at=now)
         for msgid, phone, body in _items(text, "message")
     ]
 
@@ -257,6 +319,17 @@ class DuanxintongGateway(Gateway):
             )
         return national
 
+    def billed(self, text: str, options: SendOptions) -> TextInfo:
+        """Count parts as 112088 bills them: 70 characters, 67 a part beyond, any alphabet.
+
+        "70字为一条标准的短信,大于70字则按长短信标准计算条数" (70 characters are one standard
+        message; above 70, messages are counted by the long-message standard). Assumption: the
+        long-message standard is the concatenated UCS-2 part of 67 characters, which the document
+        does not spell out; its limit of 335 characters is exactly 5 such parts. A Latin text is
+        counted the same way (70, not GSM-7's 160): the document names no other alphabet.
+        """
+        return analyse(text, encoding=Encoding.UCS2)
+
     def check_text(self, text: str, options: SendOptions | None = None) -> TextInfo:
         """Also refuse characters GBK cannot encode: the provider would receive garbage."""
         info = super().check_text(text, options)
@@ -271,7 +344,51 @@ class DuanxintongGateway(Gateway):
     async def _async_send_batch(
         self, numbers: Sequence[str], text: str, options: SendOptions
     ) -> list[RecipientResult]:
-        """Send one request of at most 100 numbers."""
+        """Send at most 100 numbers; on -4, once more in requests of at most 100 billed parts."""
+        try:
+            return await self._async_send_request(numbers, text, options)
+        except ProtocolError as err:
+            chunks = self._billed_chunks(numbers, text, options)
+            if err.code != "-4" or len(chunks) < 2:
+                raise
+            # -4 refuses the whole request (nothing was sent), so sending again cannot double a
+            # message; the limit counts parts, so these requests fit and are not split again.
+            _LOGGER.debug("112088.net counts parts per request: sending in %s", len(chunks))
+            return await self._async_send_chunks(chunks, text, options)
+
+    def _billed_chunks(
+        self, numbers: Sequence[str], text: str, options: SendOptions
+    ) -> list[Sequence[str]]:
+        """`numbers` in runs whose billed parts (numbers x parts) stay within 100."""
+        size = max(1, MAX_BILLED_PER_REQUEST // self.billed(text, options).segments)
+        return [numbers[i : i + size] for i in range(0, len(numbers), size)]
+
+    async def _async_send_chunks(
+        self, chunks: Sequence[Sequence[str]], text: str, options: SendOptions
+    ) -> list[RecipientResult]:
+        """Send each chunk in turn; a failed one rejects its own numbers only.
+
+        If every chunk failed, the first error is raised, as for one request.
+        """
+        results: list[RecipientResult] = []
+        errors: list[GatewayError] = []
+        for chunk in chunks:
+            try:
+                results += await self._async_send_request(chunk, text, options)
+            except GatewayError as err:
+                errors.append(err)
+                reason = err.reason or str(err)
+                results += [
+                    RecipientResult(n, accepted=False, reason=reason, code=err.code) for n in chunk
+                ]
+        if len(errors) == len(chunks):
+            raise errors[0]
+        return results
+
+    async def _async_send_request(
+        self, numbers: Sequence[str], text: str, options: SendOptions
+    ) -> list[RecipientResult]:
+        """One send request for `numbers`."""
         params = {"send_phone": ",".join(numbers), "send_content": text}
         if options.send_at is not None:
             params["send_time"] = options.send_at.astimezone(CHINA_STANDARD_TIME).strftime(
@@ -289,11 +406,11 @@ class DuanxintongGateway(Gateway):
         One request per poll: the server forgets what it hands out, so an error in a second
         request must not throw away the first one's reports. The next poll fetches the rest.
         """
-        return parse_reports(await self._get(PATH_REPORTS))
+        return parse_reports(await self._get(PATH_REPORTS), self.sender)
 
     async def async_poll_inbound(self, since: datetime | None) -> list[InboundMessage]:
         """Up to 50 messages received since the last poll (`since` is not needed: see above)."""
-        return parse_inbound(await self._get(PATH_INBOUND), datetime.now(UTC))
+        return parse_inbound(await self._get(PATH_INBOUND), datetime.now(UTC), self.sender)
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> str:
         """GET `path` with the credentials and `params` as a GBK query; the answer's text."""
@@ -313,11 +430,53 @@ class DuanxintongGateway(Gateway):
                 reason="The user name or password has characters the service cannot take",
             ) from None
         answer = await self._request("GET", path, raw_query=raw_query)
+        if 300 <= answer.status < 400:
+            # A redirect `_may_follow` refused. Name the host only, never the URL: it may echo
+            # the query and its password.
+            where = _redirect_host(answer.headers)
+            raise ProtocolError(
+                f"{self.name} redirected {path} to {where}: not followed (only its own host and "
+                "its documented hosts www.112088.net, 116.204.97.93 and 211.162.126.121 are "
+                "trusted with the password)",
+                code=str(answer.status),
+                reason=f"Redirected to {where}, which is not trusted: not followed",
+            )
         if answer.status != 200:
             raise ProtocolError(
                 f"{self.name} answered {path} with HTTP {answer.status}", code=str(answer.status)
             )
-        return _decode(answer.body)
+        return _decode(answer.body, _header(answer.headers, "content-type"))
+
+    def _may_follow(self, origin: URL, target: URL) -> bool:
+        """Follow a redirect on the same host, or between the document's hosts, over http(s).
+
+        Assumption: the document's "自动跳转" (automatic jump) to a carrier's IP is most likely
+        DNS (a "双向空间域名", dual-line domain, resolves by the caller's carrier), but if it is
+        an HTTP redirect it is followed to the two IPs it names, and only from its own hosts.
+        Every redirect repeats the query, password included, so no other host is followed to,
+        nor is https given up for plain http.
+        """
+        if target.scheme not in ("http", "https") or not target.host or not origin.host:
+            return False
+        if origin.scheme == "https" and target.scheme != "https":
+            return False
+        origin_host, target_host = origin.host.lower(), target.host.lower()
+        if origin_host == target_host:
+            return True
+        return origin_host in DOCUMENTED_HOSTS and target_host in DOCUMENTED_HOSTS
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
+def _redirect_host(headers: Mapping[str, str]) -> str:
+    """The host a redirect points to, for an error message."""
+    try:
+        host = URL(_header(headers, "location") or "").host
+    except ValueError:
+        host = None
+    return host or "another location"
 
 
 def _gbk_encodable(char: str) -> bool:
