@@ -658,13 +658,17 @@ async def test_reconfigure_with_cloud_keeps_the_cloudhook(
 # -- options ------------------------------------------------------------------------------------
 
 
+# Options every provider has: the spending guard, plain characters, private text.
+EVERY_ENTRY = ("daily_limit", "plain_characters", "private_text")
+
+
 @pytest.mark.parametrize(
     ("provider", "fields"),
     [
-        ("enviosms", {CONF_SCAN_INTERVAL, CONF_DEFAULT_COUNTRY, CONF_BALANCE_THRESHOLD}),
-        ("duanxintong", {CONF_SCAN_INTERVAL, CONF_POLL_INBOUND, CONF_DEFAULT_COUNTRY, CONF_BALANCE_THRESHOLD}),
-        ("smsmobileapi", {CONF_SCAN_INTERVAL, CONF_POLL_INBOUND, CONF_DEFAULT_COUNTRY}),
-        ("itniotech", {CONF_SCAN_INTERVAL, CONF_POLL_INBOUND, CONF_DEFAULT_COUNTRY, CONF_BALANCE_THRESHOLD}),
+        ("enviosms", {CONF_SCAN_INTERVAL, CONF_DEFAULT_COUNTRY, CONF_BALANCE_THRESHOLD, *EVERY_ENTRY}),
+        ("duanxintong", {CONF_SCAN_INTERVAL, CONF_POLL_INBOUND, CONF_DEFAULT_COUNTRY, CONF_BALANCE_THRESHOLD, *EVERY_ENTRY}),
+        ("smsmobileapi", {CONF_SCAN_INTERVAL, CONF_POLL_INBOUND, CONF_DEFAULT_COUNTRY, *EVERY_ENTRY}),
+        ("itniotech", {CONF_SCAN_INTERVAL, CONF_POLL_INBOUND, CONF_DEFAULT_COUNTRY, CONF_BALANCE_THRESHOLD, *EVERY_ENTRY}),
     ],
 )  # fmt: skip
 async def test_options(
@@ -685,9 +689,12 @@ async def test_options(
     assert entry.options[CONF_SCAN_INTERVAL] == 120
     # Saving reloaded the entry with the new settings.
     assert entry.state is ConfigEntryState.LOADED
-    coordinator = entry.runtime_data.balance_coordinator or entry.runtime_data.inbox_coordinator
-    assert coordinator is not None
-    assert coordinator.update_interval == timedelta(seconds=120)
+    runtime = entry.runtime_data
+    if runtime.inbox_coordinator is not None:
+        assert runtime.inbox_coordinator.update_interval == timedelta(seconds=120)
+    if runtime.balance_coordinator is not None:
+        # The balance keeps its 15 minutes: the interval is only shorter.
+        assert runtime.balance_coordinator.update_interval == timedelta(minutes=15)
     assert entry.runtime_data.gateway.default_region == "MX"
     # Reopened, the form shows what was saved.
     result = await hass.config_entries.options.async_init(entry.entry_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 import json
 from typing import Any
 
@@ -70,8 +71,9 @@ async def test_diagnostics(
         blocking=True,
     )
     result: dict[str, Any] = await get_diagnostics_for_config_entry(hass, hass_client, entry)
-    # The fakes' loopback port and the inbox cursor (a time) change from run to run.
-    assert result == snapshot(exclude=props("url", "cursor"))
+    # The fakes' loopback port, the inbox cursor (a time) and the time counted change from run to
+    # run.
+    assert result == snapshot(exclude=props("url", "cursor", "counted_hours"))
     text = json.dumps(result, ensure_ascii=False)
     for field in (
         "username", "password", "api_key", "api_secret", "app_id", "webhook_secret",
@@ -83,6 +85,12 @@ async def test_diagnostics(
     assert NUMBERS[provider] not in text
     assert NUMBERS[provider][-4:] in text  # masked, not dropped
     assert "Ana" not in text
+    # Every request is counted by its endpoint (a path's first segment), as the provider saw it;
+    # under an hour, the rate is the count itself.
+    received = Counter(r.path.split("/")[2] for r in gateways[provider].state.requests)
+    assert result["traffic"]["requests"] == dict(received)
+    assert result["traffic"]["requests_per_hour"] == {k: float(v) for k, v in received.items()}
+    assert result["traffic"]["counted_hours"] < 1
     # The API root stays: which host the entry talks to matters in a bug report.
     assert result["entry"]["data"]["url"] == gateways.url(provider)
 

@@ -128,6 +128,9 @@ async def test_enviosms_does_not_poll_what_it_lacks(
     assert entry.runtime_data.inbox_coordinator is None
     before = len(gateways["enviosms"].state.requests)
     await tick(hass)
+    # Nothing to poll at the scan interval: the balance waits its 15 minutes.
+    assert len(gateways["enviosms"].state.requests) == before
+    await tick(hass, 901)
     paths = [r.path for r in gateways["enviosms"].state.requests[before:]]
     # Only the balance: sign-in and the user record, nothing else.
     assert paths
@@ -147,10 +150,16 @@ async def test_one_request_per_endpoint_per_interval(
     before = len(fake.state.requests)
     await tick(hass)
     paths = sorted(r.path.rsplit("/", 1)[1] for r in fake.state.requests[before:])
+    # The balance once, 10 s after the send; inbound and reports at the scan interval.
     assert paths == ["getBalance", "getReport", "recordMo"]
-    # The report came (the fake reports every send): nothing waits, so reports are not asked.
+    # The report came (the fake reports every send): nothing waits, so reports are not asked;
+    # the balance waits its 15 minutes.
     before = len(fake.state.requests)
     await tick(hass, 122)
+    paths = sorted(r.path.rsplit("/", 1)[1] for r in fake.state.requests[before:])
+    assert paths == ["recordMo"]
+    before = len(fake.state.requests)
+    await tick(hass, 901)
     paths = sorted(r.path.rsplit("/", 1)[1] for r in fake.state.requests[before:])
     assert paths == ["getBalance", "recordMo"]
 

@@ -50,7 +50,10 @@ async def test_balance_sensor(
     assert state.attributes.get("device_class") == device_class
     assert state.attributes["state_class"] == state_class
     gateways[provider].balance = 5
+    # The balance is polled every 15 minutes, not at every inbox poll.
     await tick(hass)
+    assert float(hass.states.get(entity_id).state) == value
+    await tick(hass, 901)
     assert float(hass.states.get(entity_id).state) == 5
 
 
@@ -65,15 +68,15 @@ async def test_unavailable_then_recovers(hass: HomeAssistant, gateways: FakeGate
     balance = sensor(entry.title, "balance")
     status = sensor(entry.title, "last_delivery_status")
     gateways["duanxintong"].set_fault(Fault.HTTP_500)
-    await tick(hass)
+    await tick(hass, 901)
     assert hass.states.get(balance).state == STATE_UNAVAILABLE
     assert hass.states.get(status).state == STATE_UNAVAILABLE
     # A time-out is temporary too.
     gateways["duanxintong"].set_fault(Fault.DROP)
-    await tick(hass, 122)
+    await tick(hass, 1802)
     assert hass.states.get(balance).state == STATE_UNAVAILABLE
     gateways["duanxintong"].set_fault(Fault.NONE)
-    await tick(hass, 183)
+    await tick(hass, 2703)
     assert float(hass.states.get(balance).state) == 1000
     assert hass.states.get(status).state != STATE_UNAVAILABLE
 
@@ -134,7 +137,7 @@ async def test_low_balance_issue(hass: HomeAssistant, gateways: FakeGateways) ->
     issue_id = f"low_balance_{entry.entry_id}"
     assert registry.async_get_issue(DOMAIN, issue_id) is None
     gateways["itniotech"].balance = 10
-    await tick(hass)
+    await tick(hass, 901)
     issue = registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "low_balance"
@@ -144,7 +147,7 @@ async def test_low_balance_issue(hass: HomeAssistant, gateways: FakeGateways) ->
     assert issue.translation_placeholders["balance"] == "10"
     assert issue.translation_placeholders["threshold"] == "50"
     gateways["itniotech"].balance = 80
-    await tick(hass, 122)
+    await tick(hass, 1802)
     assert registry.async_get_issue(DOMAIN, issue_id) is None
 
 

@@ -410,9 +410,9 @@ async def test_naive_send_at_is_home_assistant_local_time(
         send_at=local.replace(tzinfo=None).isoformat(),
     )
     # Read in Home Assistant's zone, sent in UTC (the provider's).
-    assert gateways["enviosms"].sent[0].options["fechaHoraEnvio"] == local.astimezone(
-        UTC
-    ).strftime("%Y-%m-%d %H:%M:%S")
+    assert gateways["enviosms"].sent[0].options["fechaHoraEnvio"] == local.astimezone(UTC).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
 
 
 # Far enough ahead that converting it to a provider's zone leaves datetime's range (year 10000).

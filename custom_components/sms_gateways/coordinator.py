@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any, Final
 
 from homeassistant.const import CONF_SCAN_INTERVAL
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -17,26 +20,62 @@ from .gateways.errors import GatewayError
 from .inbox import Inbox
 from .issues import async_check_balance
 
+# The balance moves when messages are sent (or credit is bought), not by the minute: asking for it
+# at every inbox poll was 60 paid-API requests an hour for a figure that rarely changes. Sends
+# are followed by a request of their own (`BalanceCoordinator.async_schedule_refresh_after_send`).
+BALANCE_INTERVAL: Final = timedelta(minutes=15)
+# A send is followed by one balance request this many seconds later; sends in the meantime
+# share it (a blueprint texting five people costs one balance request, not five).
+BALANCE_AFTER_SEND_DELAY: Final = 10.0
+
 
 def scan_interval(entry: SmsGatewaysConfigEntry) -> timedelta:
-    """The user's polling interval."""
+    """Return the user's polling interval (inbound messages and delivery reports)."""
     return timedelta(seconds=int(entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)))
 
 
+def balance_interval(entry: SmsGatewaysConfigEntry) -> timedelta:
+    """Return how often the balance is polled: `BALANCE_INTERVAL`, or the user's longer one."""
+    return max(BALANCE_INTERVAL, scan_interval(entry))
+
+
 class BalanceCoordinator(DataUpdateCoordinator[Balance]):
-    """The remaining credit, once per interval."""
+    """The remaining credit: every `balance_interval`, and once shortly after sends."""
 
     config_entry: SmsGatewaysConfigEntry
 
     def __init__(self, hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
-        """Poll at the entry's interval."""
+        """Poll at the balance interval; sends ask for one more poll through a debouncer."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{entry.title} balance",
-            update_interval=scan_interval(entry),
+            update_interval=balance_interval(entry),
         )
+        # Its own debouncer, not the coordinator's: `homeassistant.update_entity` keeps its
+        # immediate refresh, while sends wait for the delay, so a burst of them (and the
+        # provider's own bookkeeping) is settled by the time the balance is read.
+        self._after_send: Debouncer[Coroutine[Any, Any, None]] = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=BALANCE_AFTER_SEND_DELAY,
+            immediate=False,
+            function=self.async_refresh,
+        )
+
+    @callback
+    def async_schedule_refresh_after_send(self) -> None:
+        """Poll the balance `BALANCE_AFTER_SEND_DELAY` seconds from now, once for a burst.
+
+        Ignored once the entry is unloaded (a send may finish after that).
+        """
+        self._after_send.async_schedule_call()
+
+    async def async_shutdown(self) -> None:
+        """Stop polling, and drop a refresh still waiting after a send."""
+        await super().async_shutdown()
+        self._after_send.async_shutdown()
 
     async def _async_update_data(self) -> Balance:
         gateway = self.config_entry.runtime_data.gateway
@@ -52,7 +91,7 @@ class BalanceCoordinator(DataUpdateCoordinator[Balance]):
 
 
 class InboxCoordinator(DataUpdateCoordinator[int]):
-    """Inbound messages and delivery reports: one request per endpoint per interval.
+    """Inbound messages and delivery reports: one request per endpoint per `scan_interval`.
 
     The data is the number of new messages and reports of the last poll; what matters happens in
     the inbox (events) and the delivery tracker (the sensor).

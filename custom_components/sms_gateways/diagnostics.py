@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+import time
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -25,6 +26,7 @@ from .const import (
     SUBENTRY_RECIPIENT,
 )
 from .data import SmsGatewaysConfigEntry
+from .gateways.base import RequestCounter
 from .gateways.numbers import mask
 from .webhook import CONF_CLOUDHOOK_URL
 
@@ -44,6 +46,25 @@ TO_REDACT = {
     "title",
     "account_id",
 }
+
+
+# Rates are averaged over at least this many hours: over an entry's first minutes, its start-up
+# requests (the credentials check, the first polls) would read as hundreds an hour.
+RATE_MIN_HOURS = 1.0
+
+
+def _traffic(counter: RequestCounter) -> dict[str, Any]:
+    """Return the requests made since the entry started, by endpoint, in all and per hour."""
+    hours = max(0.0, time.monotonic() - counter.started) / 3600
+    counts = dict(sorted(counter.counts.items()))
+    return {
+        "counted_hours": round(hours, 2),
+        "requests": counts,
+        "requests_per_hour": {
+            endpoint: round(count / max(hours, RATE_MIN_HOURS), 2)
+            for endpoint, count in counts.items()
+        },
+    }
 
 
 def _safe_url(url: str) -> str:
@@ -104,6 +125,8 @@ async def async_get_config_entry_diagnostics(
             if sub.subentry_type == SUBENTRY_RECIPIENT
         ],
         "coordinators": coordinators,
+        # What the entry costs in requests to the provider (endpoint: a path's first segment).
+        "traffic": _traffic(gateway.requests),
         "delivery": {
             "last_status": last.status.value if last else None,
             "last_recipient": mask(last.recipient) if last and last.recipient else None,

@@ -166,6 +166,9 @@ async def async_send(
         raise action_error(err, gateway.name) from err
     await guard.async_settle(planned, result.text.segments * len(result.accepted))
     entry.runtime_data.tracker.record_send(result)
+    if result.accepted and (balance := entry.runtime_data.balance_coordinator) is not None:
+        # The credit changed: read it once the burst of sends is over.
+        balance.async_schedule_refresh_after_send()
     return Sent(result, numbers, replaced)
 
 

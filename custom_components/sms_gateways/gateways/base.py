@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+import time
 from typing import Any, ClassVar, Protocol
 
 import aiohttp
@@ -200,6 +202,17 @@ class HttpAnswer:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class RequestCounter:
+    """HTTP requests a gateway made since `started` (`time.monotonic()`), by endpoint.
+
+    The endpoint is the path's first segment, never the path: credentials travel in some paths.
+    """
+
+    started: float
+    counts: Counter[str] = field(default_factory=Counter)
+
+
 class Gateway(ABC):
     """One provider's API.
 
@@ -240,6 +253,7 @@ class Gateway(ABC):
         self._url = (url or self.default_url).rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self.default_region = default_region or self.capabilities.default_region
+        self.requests = RequestCounter(time.monotonic())
 
     @property
     def url(self) -> str:
@@ -431,6 +445,8 @@ class Gateway(ABC):
         # (the config flow reports it), not an answer of the provider's.
         target = URL(url, encoded=raw_query is not None)
         for _hop in range(MAX_REDIRECTS + 1):
+            # Counted before it goes out: a request that fails may still be billed.
+            self.requests.counts[where] += 1
             answer = await self._request_once(
                 method, target, where, params=params, data=data, json=json, headers=headers
             )
