@@ -208,6 +208,11 @@ async def _send_faults(api: HomeAssistantApi, sim: Any, entry_id: str) -> dict[s
     return {f"send with {fault}: error after (s)": s for fault, s in answered.items()}
 
 
+async def refresh_balances(api: HomeAssistantApi) -> None:
+    """`homeassistant.update_entity` on every balance sensor (a hanging one answers in 15 s)."""
+    await api.call_service("homeassistant", "update_entity", {"entity_id": list(ENTITIES.values())})
+
+
 async def _poll_faults(api: HomeAssistantApi, sim: Any) -> dict[str, Any]:
     """Three faults on three providers' polls at once: unavailable, then back by themselves.
 
@@ -223,13 +228,17 @@ async def _poll_faults(api: HomeAssistantApi, sim: Any) -> dict[str, Any]:
         started = time.monotonic()
         for provider, fault in round_faults.items():
             await sim(f"/_sim/{provider}/fault", {"fault": fault})
+        # The balance is polled every 15 minutes: ask for it now, as the UI's refresh does.
+        refresh = asyncio.create_task(refresh_balances(api))
         states = await asyncio.gather(
             *(wait_state(api, e, lambda s: s == "unavailable") for e in ENTITIES.values())
         )
+        await refresh
         assert states == ["unavailable"] * len(ENTITIES), round_faults
         down = time.monotonic() - started
         for provider in round_faults:
             await sim(f"/_sim/{provider}/fault", {"fault": "none"})
+        await refresh_balances(api)
         states = await asyncio.gather(
             *(wait_state(api, e, lambda s: s not in ("", "unavailable")) for e in ENTITIES.values())
         )
