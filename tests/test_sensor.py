@@ -158,3 +158,20 @@ async def test_no_low_balance_issue_without_threshold(
     gateways["duanxintong"].balance = 0
     await tick(hass)
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"low_balance_{entry.entry_id}") is None
+
+
+async def test_low_balance_in_messages_has_its_own_words(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    # 112088 counts its balance in messages: the unit is part of each language's text, never an
+    # English word passed into a translation.
+    entry = await setup_entry(
+        hass, mock_entry(gateways, "duanxintong", options={"balance_threshold": 500})
+    )
+    gateways["duanxintong"].balance = 10
+    await tick(hass, 901)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"low_balance_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "low_balance_messages"
+    assert "unit" not in issue.translation_placeholders
+    assert issue.translation_placeholders["balance"] == "10"

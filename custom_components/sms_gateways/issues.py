@@ -64,16 +64,11 @@ def async_check_balance(
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
     values = {"balance": f"{balance.value:g}", "threshold": f"{threshold:g}"}
-    if _is_currency(balance.unit):
+    if balance.is_currency:
         _warn(hass, entry, issue_id, "low_balance", {**values, "unit": balance.unit})
     else:
         # A count of messages: the unit is in the translated text, not a placeholder.
         _warn(hass, entry, issue_id, "low_balance_messages", values)
-
-
-def _is_currency(unit: str) -> bool:
-    """An ISO 4217 code ("MXN"), which reads the same in every language."""
-    return len(unit) == 3 and unit.isalpha() and unit.isupper()
 
 
 @callback

@@ -19,7 +19,7 @@ from .const import ATTR_MESSAGE_ID, ATTR_RECIPIENT
 from .coordinator import BalanceCoordinator
 from .data import SmsGatewaysConfigEntry
 from .entity import SmsGatewaysEntity
-from .gateways.base import DeliveryStatus
+from .gateways.base import DeliveryStatus, is_currency
 
 # Coordinators do the polling; entities only read.
 PARALLEL_UPDATES = 0
@@ -55,11 +55,6 @@ LAST_DELIVERY_STATUS = SensorEntityDescription(
 )
 
 
-def _is_currency(unit: str | None) -> bool:
-    """An ISO 4217 code ("MXN", "USD"), as opposed to a count such as "messages"."""
-    return unit is not None and len(unit) == 3 and unit.isalpha() and unit.isupper()
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SmsGatewaysConfigEntry,
@@ -85,7 +80,7 @@ class BalanceSensor(SmsGatewaysEntity, CoordinatorEntity[BalanceCoordinator], Se
             else entry.runtime_data.gateway.capabilities.balance_unit
         )
         SmsGatewaysEntity.__init__(
-            self, entry, BALANCE_MONEY if _is_currency(unit) else BALANCE_COUNT
+            self, entry, BALANCE_MONEY if is_currency(unit) else BALANCE_COUNT
         )
         self._attr_native_unit_of_measurement = unit
 

@@ -103,6 +103,36 @@ async def test_real_home_assistant(processes: Processes, expected_lingering_time
         assert [(m["number"], m["text"]) for m in state["enviosms"]["sent"]][-1:] == [
             ("5512345679", "Hola")
         ]
+        # Contacts by name in the action; a spending guard that refuses before anything is sent.
+        enviosms = entries["enviosms"]["entry_id"]
+        result = await api.call_service(
+            "sms_gateways",
+            "send_sms",
+            {"config_entry_id": enviosms, "recipients": ["ana"], "message": "Por nombre"},
+            return_response=True,
+        )
+        assert result["success"], result
+        assert result["result"]["response"]["accepted"] == ["+525512345679"]
+        await api.set_options(enviosms, {"scan_interval": 60, "daily_limit": 4})
+        # Saving the options reloads the entry: its count sensor then shows the limit.
+        deadline = asyncio.get_running_loop().time() + 60
+        sent_today = "sensor.enviosms_prueba_messages_sent_today"
+        while (await api.states()).get(sent_today, {}).get("attributes", {}).get(
+            "daily_limit"
+        ) != 4:
+            assert asyncio.get_running_loop().time() < deadline, "options not applied"
+            await asyncio.sleep(0.5)
+        result = await api.call_service(
+            "sms_gateways",
+            "send_sms",
+            {"config_entry_id": enviosms, "recipients": ["Ana"], "message": "x" * 400},
+        )
+        assert not result["success"]
+        assert result["error"]["translation_key"] == "daily_limit_reached", result
+        state = await sim(session, procs, "/_sim/state")
+        assert [m["text"] for m in state["enviosms"]["sent"]][-1] == "Por nombre"
+        # Every one-part message of today, counted across the reload.
+        assert (await api.states())[sent_today]["state"] == str(len(state["enviosms"]["sent"]))
 
         # Receiving: by poll (112088, SMSMobileAPI) and by webhook (Itniotech), seen as events.
         events = await api.events("sms_gateways_message_received")
@@ -122,6 +152,13 @@ async def test_real_home_assistant(processes: Processes, expected_lingering_time
         assert sorted((e["message"], e["source"]) for e in received) == [
             ("HEAT ON", "webhook"), ("poll", "poll"), ("轮询", "poll")
         ]  # fmt: skip
+        # Senders in E.164 whatever the provider wrote (112088: no country code), on the SMS
+        # channel, no contact saved for them.
+        assert sorted((e["sender"], e["channel"], e["contact"]) for e in received) == [
+            ("+15559876543", "sms", None),
+            ("+8613798361236", "sms", None),
+            ("+918563214199", "sms", None),
+        ]
         await events.close()
 
         states = await api.states()

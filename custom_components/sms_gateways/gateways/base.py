@@ -135,6 +135,11 @@ class Balance:
     value: float
     unit: str
 
+    @property
+    def is_currency(self) -> bool:
+        """An ISO 4217 code ("MXN", "USD"), as opposed to a count such as "messages"."""
+        return is_currency(self.unit)
+
 
 @dataclass(frozen=True, slots=True)
 class AccountInfo:
@@ -531,6 +536,11 @@ class Gateway(ABC):
         if body is None:
             raise ProtocolError(f"{self.name} answered /{where} with an oversized body")
         return HttpAnswer(status, body, response_headers)
+
+
+def is_currency(unit: str | None) -> bool:
+    """An ISO 4217 code ("MXN", "USD"): it reads the same in every language."""
+    return unit is not None and len(unit) == 3 and unit.isalpha() and unit.isupper()
 
 
 class Readable(Protocol):
