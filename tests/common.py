@@ -139,5 +139,6 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfig
     """Add and set up `entry`, waiting until everything it started has settled."""
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    # The first polls run in the background after setup.
+    await hass.async_block_till_done(wait_background_tasks=True)
     return entry

@@ -210,3 +210,35 @@ async def test_remove_entry_deletes_its_cloudhook(
         await hass.config_entries.async_remove(entry.entry_id)
         await hass.async_block_till_done()
     delete.assert_called_once_with(hass, entry.data[CONF_WEBHOOK_ID])
+
+
+async def test_a_hanging_credentials_check_does_not_hold_the_start(
+    hass: HomeAssistant, gateways: FakeGateways
+) -> None:
+    # The provider accepts the connection and never answers: setup gives up after its own short
+    # deadline (not the 15 s request time-out) and Home Assistant retries later.
+    gateways["itniotech"].set_fault(Fault.HANG)
+    entry = mock_entry(gateways, "itniotech")
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "within 4 s" in str(entry.reason)
+
+
+@pytest.mark.parametrize(
+    ("provider", "path"),
+    [("duanxintong", "get_receive_message_txt.asp"), ("itniotech", "/recordMo")],
+)
+async def test_a_hanging_first_poll_does_not_hold_the_start(
+    hass: HomeAssistant, gateways: FakeGateways, provider: str, path: str
+) -> None:
+    # The credentials check answers, the first inbox poll hangs: the entry is set up at once and
+    # the poll goes on in the background.
+    entry = mock_entry(gateways, provider)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    gateways[provider].set_fault(Fault.HANG, path=path)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    assert await hass.config_entries.async_unload(entry.entry_id)

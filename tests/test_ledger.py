@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import json
 
 import pytest
@@ -112,3 +112,32 @@ def test_restore_skips_what_is_not_a_message() -> None:
     assert ledger.pending[0].channel == "sms"
     assert ledger.knows("old")
     assert ledger.knows("5")
+
+
+def test_a_flood_beyond_the_seen_budget_never_fires_twice() -> None:
+    # A provider polled with a look-back window hands out again what was fired minutes ago.
+    # Once more than MAX_SEEN ids came, the oldest ids are forgotten: a polled message received
+    # before the newest forgotten one may have fired, so it is not taken again.
+    ledger = Ledger()
+    start = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    batch = [
+        InboundMessage(f"id-{n}", "+15559876543", "t", start + timedelta(seconds=n / 100))
+        for n in range(MAX_SEEN + 100)
+    ]
+    assert len(ledger.take_messages(batch, "poll")) == MAX_SEEN + 100
+    ledger.take_due()
+    assert ledger.horizon == batch[99].received_at.timestamp()
+    assert ledger.take_messages(batch, "poll") == []
+    assert ledger.beyond_horizon == 100
+    # A message received after the horizon is still new (a late upload within the window).
+    late = InboundMessage("late", "+15559876543", "t", start + timedelta(seconds=30))
+    assert [p.message_id for p in ledger.take_messages([late], "poll")] == ["late"]
+    # Pushes are not polls: a new push is taken whatever its time says.
+    old_push = InboundMessage("push", "+15559876543", "t", start)
+    assert len(ledger.take_messages([old_push], "webhook")) == 1
+    # The horizon and the receive times survive a restart.
+    stored = ledger.stored()
+    again = Ledger()
+    again.restore(stored["seen"], stored["pending"], stored["horizon"])
+    assert again.horizon == ledger.horizon
+    assert again.take_messages(batch, "poll") == []

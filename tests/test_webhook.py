@@ -354,7 +354,7 @@ async def test_webhook_only_catches_up_what_came_while_not_listening(
     freezer.tick(timedelta(minutes=10))
     before = len(gateways[provider].state.requests)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     # "pushed" is in the poll's overlap too: it must not fire again.
     assert [(e.data["message"], e.data["source"]) for e in events] == [
         ("pushed", "webhook"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.const import CONF_NAME, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, discovery
@@ -11,7 +13,7 @@ from .client import create_gateway
 from .const import CONF_DAILY_LIMIT, DOMAIN
 from .data import SmsGatewaysConfigEntry, SmsGatewaysData
 from .errors import setup_error
-from .gateways.errors import GatewayError
+from .gateways.errors import GatewayError, TemporaryError
 from .guard import SpendingGuard, async_remove_count
 from .inbox_store import async_remove_inbox
 from .issues import async_clear_issues
@@ -21,6 +23,9 @@ from .webhook import async_remove_cloudhook
 
 PLATFORMS = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# The most an entry's setup waits for its provider (the credentials check): Home Assistant's
+# start is not held longer by an account whose provider hangs.
+SETUP_TIMEOUT = 4.0
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -33,7 +38,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) 
     """Check the account, start polling and the webhook, create the entities."""
     gateway = create_gateway(hass, entry.data, entry.options)
     try:
-        account = await gateway.async_validate()
+        # Bounded as a whole (EnvioSMS makes two requests): a provider that does not answer
+        # is retried later by Home Assistant, never holding its start. Only reads happen here,
+        # so a cut request loses nothing.
+        async with asyncio.timeout(SETUP_TIMEOUT):
+            account = await gateway.async_validate()
+    except TimeoutError:
+        raise setup_error(
+            TemporaryError(f"{gateway.name} did not answer within {SETUP_TIMEOUT:g} s"),
+            gateway.name,
+        ) from None
     except GatewayError as err:
         raise setup_error(err, gateway.name) from err
     guard = SpendingGuard(

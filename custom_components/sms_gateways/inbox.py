@@ -96,7 +96,7 @@ class Inbox:
             # Written now, so a setup that fails and is retried later still starts from here.
             self._file.changed()
             return
-        self._ledger.restore(data.get("seen") or [], data.get("pending") or [])
+        self._ledger.restore(data.get("seen") or [], data.get("pending") or [], data.get("horizon"))
         cursor = data.get("cursor")
         self.cursor = dt_util.parse_datetime(cursor) if isinstance(cursor, str) else None
         last = data.get("last_delivery")
@@ -206,6 +206,7 @@ class Inbox:
             "fired_messages": self.fired_messages,
             "fired_reports": self.fired_reports,
             "duplicates_dropped": self._ledger.duplicates,
+            "polled_before_horizon": self._ledger.beyond_horizon,
             "cursor": self.cursor.isoformat() if self.cursor else None,
             "writes": self._file.writes,
             "saved": self._file.saved,

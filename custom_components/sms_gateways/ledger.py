@@ -6,7 +6,11 @@ rules can be read and tested on their own.
 - Every id, number and text is cleaned (`clean_text`) and bounded before it is kept: an id longer
   than `MAX_ID` is replaced by a hash of it, a sender is cut at `MAX_SENDER` characters.
 - `seen`: ids already fired (messages, report id+status, push event ids), oldest dropped first,
-  at most `MAX_SEEN` ids and `SEEN_BUDGET` bytes.
+  at most `MAX_SEEN` ids and `SEEN_BUDGET` bytes. A message's id is kept with its receive time:
+  `horizon` is the latest receive time of a message whose id was dropped. A *polled* message
+  received at or before it may be one of those, so it is not taken again (providers that keep a
+  log are polled with a look-back window, SMSMobileAPI's 15 minutes: without this, a flood of more
+  than `MAX_SEEN` messages in that window would fire the oldest twice).
 - `pending`: messages accepted and not fired yet. Pushes are refused (`LedgerFullError`: the provider
   keeps them and retries) once `PENDING_BUDGET` bytes wait; a poll's batch is always taken (a
   provider that forgets what it handed out has no other copy; a poll answer is at most 2 MiB).
@@ -19,10 +23,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 import hashlib
 import json
 from typing import Any
 
+from .const import SOURCE_POLL
 from .gateways.base import Channel, DeliveryReport, InboundMessage
 from .gateways.text import clean_text
 
@@ -58,6 +64,14 @@ class Pending:
     received_at: str
     source: str
     channel: str = Channel.SMS.value
+
+    @property
+    def received_timestamp(self) -> float | None:
+        """`received_at` in epoch seconds, None if it cannot be read."""
+        try:
+            return datetime.fromisoformat(self.received_at).timestamp()
+        except ValueError:
+            return None
 
     @property
     def size(self) -> int:
@@ -98,6 +112,11 @@ def _channel(value: Any) -> str:
     return value if value in _INBOUND_CHANNELS else Channel.SMS.value
 
 
+def _seen_size(key: str, received: float | None) -> int:
+    """Bytes of one `seen` entry in the file: the id, and its receive time as `[id, 1.5e9]`."""
+    return stored_size(key) + 2 + (0 if received is None else 24)
+
+
 def stored_size(value: str) -> int:
     """The bytes `value` takes in the JSON file (control characters are escaped: 6 bytes each)."""
     return len(json.dumps(value, ensure_ascii=False).encode())
@@ -121,7 +140,11 @@ class Ledger:
 
     def __init__(self) -> None:
         """Empty."""
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        # id -> receive time (epoch seconds) for messages, None for reports and push events.
+        self._seen: OrderedDict[str, float | None] = OrderedDict()
+        self.horizon: float | None = None
+        # Polled messages not taken because they were received before the horizon.
+        self.beyond_horizon = 0
         self._seen_bytes = 0
         self.pending: list[Pending] = []
         self._pending_bytes = 0
@@ -135,10 +158,16 @@ class Ledger:
         """How many ids are remembered."""
         return len(self._seen)
 
-    def restore(self, seen: Iterable[Any], pending: Iterable[Any]) -> None:
+    def restore(self, seen: Iterable[Any], pending: Iterable[Any], horizon: Any = None) -> None:
         """Load what was stored (anything malformed is skipped)."""
-        for key in seen:
-            self.remember(message_key(str(key)))
+        if isinstance(horizon, (int, float)) and not isinstance(horizon, bool):
+            self.horizon = float(horizon)
+        for item in seen:
+            # `[id, receive time]`, or a bare id (reports, events, files of older versions).
+            if isinstance(item, list) and len(item) == 2 and isinstance(item[1], (int, float)):
+                self.remember(message_key(str(item[0])), float(item[1]))
+            else:
+                self.remember(message_key(str(item)))
         for item in pending:
             if (message := Pending.from_dict(item)) is not None and not self.knows(
                 message.message_id
@@ -171,6 +200,14 @@ class Ledger:
             key = message_key(message.message_id)
             if self.knows(key) or key in keys:
                 self.duplicates += 1
+                continue
+            if (
+                source == SOURCE_POLL
+                and self.horizon is not None
+                and message.received_at.timestamp() <= self.horizon
+            ):
+                # Its id may have been dropped from `seen`: it may have fired already.
+                self.beyond_horizon += 1
                 continue
             keys.add(key)
             fresh.append(
@@ -219,29 +256,32 @@ class Ledger:
         self._pending_bytes = 0
         for message in messages:
             self._waiting.discard(message.message_id)
-            self.remember(message.message_id)
+            self.remember(message.message_id, message.received_timestamp)
         for report in reports:
             key = report_key(report)
             self._waiting.discard(key)
             self.remember(key)
         return messages, reports
 
-    def remember(self, key: str) -> None:
+    def remember(self, key: str, received: float | None = None) -> None:
         """Count `key` as fired, dropping the oldest ids beyond the budgets."""
         if key in self._seen:
             self._seen.move_to_end(key)
             return
-        self._seen[key] = None
-        self._seen_bytes += stored_size(key) + 2
+        self._seen[key] = received
+        self._seen_bytes += _seen_size(key, received)
         while len(self._seen) > MAX_SEEN or self._seen_bytes > SEEN_BUDGET:
-            old, _ = self._seen.popitem(last=False)
-            self._seen_bytes -= stored_size(old) + 2
+            old, at = self._seen.popitem(last=False)
+            self._seen_bytes -= _seen_size(old, at)
+            if at is not None and (self.horizon is None or at > self.horizon):
+                self.horizon = at
 
     def stored(self) -> dict[str, Any]:
         """The part of the inbox's storage this ledger owns."""
         return {
-            "seen": list(self._seen),
+            "seen": [key if at is None else [key, at] for key, at in self._seen.items()],
             "pending": [message.as_dict() for message in self.pending],
+            "horizon": self.horizon,
         }
 
     def _queue(self, message: Pending, size: int) -> None:

@@ -6,21 +6,27 @@ deduplicates, persists and fires the events; the sensors and the event entity on
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
+from typing import Any
 
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from .const import DOMAIN
 from .coordinator import BalanceCoordinator, InboxCoordinator
 from .data import SmsGatewaysConfigEntry
 from .inbox import Inbox
+from .issues import async_check_balance
 from .webhook import async_setup_webhook, async_unload_webhook
 
 
 async def async_setup_receiving(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
-    """Load the inbox, poll once what the provider offers, listen for pushes.
+    """Load the inbox, listen for pushes, start polling what the provider offers.
 
     Runs after `entry.runtime_data` is set and before the platforms are forwarded. Messages
     accepted now wait in the inbox until `async_start_receiving`, when the entities that show them
-    exist. A failing first poll raises `ConfigEntryNotReady` (or starts reauthentication); the
-    unload that follows stops the webhook and saves what it took, to fire at the next setup.
+    exist. The first polls run in the background: a failing one makes the entities unavailable
+    until a later poll succeeds (or starts reauthentication); an unload stops the webhook and
+    saves what was taken, to fire at the next setup.
     """
     runtime = entry.runtime_data
     caps = runtime.gateway.capabilities
@@ -34,13 +40,32 @@ async def async_setup_receiving(hass: HomeAssistant, entry: SmsGatewaysConfigEnt
         # Listening before the first poll: a message either comes by push from now on or is in
         # the provider's log that poll reads, never in a gap between the two.
         await async_setup_webhook(hass, entry)
+    # The first polls run after setup, not in it: the credentials check has proved the provider
+    # answers, and a provider slow to answer a poll must not hold Home Assistant's start (each
+    # request may take its whole time-out). Until they end, the sensors show what they know.
     if caps.balance:
-        runtime.balance_coordinator = BalanceCoordinator(hass, entry)
-        await runtime.balance_coordinator.async_config_entry_first_refresh()
+        balance = runtime.balance_coordinator = BalanceCoordinator(hass, entry)
+        if runtime.account.balance is not None:
+            # The credentials check read it already: no second request.
+            balance.async_set_updated_data(runtime.account.balance)
+            async_check_balance(hass, entry, runtime.account.balance)
+        else:
+            _refresh_after_setup(hass, entry, balance)
     coordinator = InboxCoordinator(hass, entry, inbox)
     if coordinator.poll_inbound or coordinator.poll_reports or coordinator.catch_up:
         runtime.inbox_coordinator = coordinator
-        await coordinator.async_config_entry_first_refresh()
+        _refresh_after_setup(hass, entry, coordinator)
+
+
+def _refresh_after_setup(
+    hass: HomeAssistant,
+    entry: SmsGatewaysConfigEntry,
+    coordinator: DataUpdateCoordinator[Any],
+) -> None:
+    """The coordinator's first poll, in the background (ended with the entry)."""
+    entry.async_create_background_task(
+        hass, coordinator.async_refresh(), f"{DOMAIN} first poll of {coordinator.name}"
+    )
 
 
 def async_start_receiving(entry: SmsGatewaysConfigEntry) -> None:

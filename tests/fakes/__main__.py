@@ -1,4 +1,4 @@
-"""Run the gateway simulator: `python -m tests.fakes [--host 127.0.0.1] [--port 8124]`."""
+"""Run the gateway simulator: `python -m tests.fakes [--port 8124] [--delay-ms 150 --jitter-ms 30]`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from tests.fakes.simulator import build_simulator
+from tests.fakes.simulator import build_simulator, make_fakes
 
 
 def main() -> None:
@@ -15,9 +15,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8124)
+    parser.add_argument(
+        "--delay-ms", type=float, default=0, help="network round trip added to every answer"
+    )
+    parser.add_argument("--jitter-ms", type=float, default=0, help="± this much, uniformly")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    web.run_app(build_simulator(), host=args.host, port=args.port, print=None)
+    fakes = make_fakes()
+    for fake in fakes.values():
+        fake.state.delay, fake.state.jitter = args.delay_ms / 1000, args.jitter_ms / 1000
+    web.run_app(build_simulator(fakes), host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+import random
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -64,7 +65,16 @@ class FakeState:
     fault_path: str | None = None
     error_code: str | None = None
     hang_seconds: float = 3600.0
+    # A network's round trip, added to every answer: `delay` ± `jitter` seconds (uniform).
+    delay: float = 0.0
+    jitter: float = 0.0
     requests: list[RecordedRequest] = field(default_factory=list)
+
+    def round_trip(self) -> float:
+        """This request's added delay."""
+        if self.delay <= 0:
+            return 0.0
+        return max(0.0, self.delay + random.uniform(-self.jitter, self.jitter))
 
     def take_fault(self, path: str) -> Fault:
         """The fault that applies to this request, counting it down."""
@@ -144,6 +154,8 @@ class FakeProvider(ABC):
                 dict(request.headers),
             )
         )
+        if wait := self.state.round_trip():
+            await asyncio.sleep(wait)
         fault = self.state.take_fault(request.path)
         if fault is Fault.HTTP_500:
             return web.Response(status=500, text="Internal Server Error")
