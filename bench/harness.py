@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 import os
 from pathlib import Path
 import shutil
-import statistics
 import tempfile
 from typing import Any
 
@@ -18,10 +17,10 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
+from bench.report import RESULTS, ROOT, median_ms, percentile_ms, write
 from tests.common import FakeGateways, mock_entry, start_fakes
 
-ROOT = Path(__file__).parent.parent
-RESULTS = ROOT / "bench" / "results"
+__all__ = ["RESULTS", "ROOT", "add_entry", "home_assistant", "median_ms", "percentile_ms", "write"]
 
 
 @asynccontextmanager
@@ -52,22 +51,3 @@ async def add_entry(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
-
-
-def median_ms(samples: list[float]) -> float:
-    """Median of seconds, in milliseconds."""
-    return statistics.median(samples) * 1000
-
-
-def percentile_ms(samples: list[float], pct: float) -> float:
-    """A percentile of seconds, in milliseconds."""
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))
-    return ordered[index] * 1000
-
-
-def write(name: str, table: str) -> None:
-    """Print a Markdown table and keep it in bench/results/."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.md").write_text(table + "\n", encoding="utf-8")
-    print(table)

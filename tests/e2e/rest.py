@@ -221,6 +221,18 @@ class HomeAssistantApi:
             raise RuntimeError(f"websocket: {answer}")
         return ws
 
+    async def ws_command(self, message: dict[str, Any]) -> Any:
+        """One websocket command (e.g. `integration/setup_info`); its result, or an error."""
+        ws = await self._websocket()
+        try:
+            await ws.send_json({"id": 1, **message})
+            answer = await ws.receive_json(timeout=60)
+        finally:
+            await ws.close()
+        if not answer.get("success"):
+            raise RuntimeError(f"{message['type']}: {answer}")
+        return answer["result"]
+
     async def events(self, event_type: str) -> EventStream:
         """Subscribe to a bus event over the websocket API."""
         ws = await self._websocket()
