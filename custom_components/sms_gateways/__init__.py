@@ -14,6 +14,7 @@ from .const import CONF_DAILY_LIMIT, DOMAIN
 from .data import SmsGatewaysConfigEntry, SmsGatewaysData
 from .errors import setup_error
 from .gateways.errors import GatewayError, TemporaryError
+from .gateways.numbers import load_metadata
 from .guard import SpendingGuard, async_remove_count
 from .inbox_store import async_remove_inbox
 from .issues import async_clear_issues
@@ -31,6 +32,8 @@ SETUP_TIMEOUT = 4.0
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once, whatever entries exist (they take a config entry id)."""
     async_setup_services(hass)
+    # Off the event loop, before any number is parsed.
+    await hass.async_add_executor_job(load_metadata)
     return True
 
 
