@@ -7,6 +7,8 @@ possible number of its region.
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 from .errors import AmbiguousNumberError, InvalidNumberError
@@ -31,6 +33,10 @@ def _clean(number: str) -> str:
     return cleaned
 
 
+# A send parses each number up to three times (the action's response, the provider's form, the
+# gateway's check): the parsed numbers are kept for the next parse of the same text. Callers only
+# read them.
+@functools.lru_cache(maxsize=2048)
 def _try(cleaned: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
         parsed = phonenumbers.parse(cleaned, region)
@@ -59,11 +65,12 @@ def parse(
         if country_code_digits and any(c.isdigit() for c in cleaned):
             readings.append(_try("+" + cleaned, None))
     possible = [r for r in readings if r is not None]
+    if len(possible) == 1:
+        # One reading (the common case): validity decides nothing, and costs as much as parsing.
+        return possible[0]
     for reading in possible:
         if phonenumbers.is_valid_number(reading):
             return reading
-    if len(possible) == 1:
-        return possible[0]
     if len(possible) > 1 and possible[0] != possible[1]:
         raise AmbiguousNumberError(
             f"{number!r} could be national or international; write it with + and the country code",
