@@ -94,6 +94,8 @@ def digits_with_country_code(number: str, default_region: str | None = None) -> 
     return to_e164(number, default_region, country_code_digits=True)[1:]
 
 
+# A poll with a look-back window reads the same senders again and again: answers are kept.
+@functools.lru_cache(maxsize=1024)
 def sender_e164(
     value: str, default_region: str | None = None, *, country_code_digits: bool = False
 ) -> str:
