@@ -206,7 +206,9 @@ class HomeAssistantApi:
             data = await self.request("GET", f"/api/diagnostics/config_entry/{entry_id}")
         except RuntimeError:
             return None
-        return int(data["data"]["inbox"]["fired_messages"])
+        inbox = (data.get("data") or {}).get("inbox")
+        # None while the entry reloads (its inbox is being replaced).
+        return int(inbox["fired_messages"]) if inbox else None
 
     async def states(self) -> dict[str, dict[str, Any]]:
         """Every state by entity id."""
