@@ -184,12 +184,23 @@ async def test_remove_entry_forgets_its_store_and_issues(
         hass, mock_entry(gateways, "enviosms", options={"balance_threshold": 1000})
     )
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"low_balance_{entry.entry_id}")
+    # A send leaves the day's count to be written.
+    await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"config_entry_id": entry.entry_id, "recipients": ["+525512345678"], "message": "hi"},
+        blocking=True,
+    )
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert storage_key(entry.entry_id) in hass_storage
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert storage_key(entry.entry_id) not in hass_storage
+    # Nothing written after the removal either.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=60))
+    await hass.async_block_till_done()
+    assert not [key for key in hass_storage if entry.entry_id in key]
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"low_balance_{entry.entry_id}") is None
     assert entry_device(hass, entry) is None
 

@@ -1,8 +1,9 @@
 """The spending guard: how many messages an entry sent today, and the most it may send.
 
-A message is counted as the provider bills it: segments times recipients. The count is reserved and
-written to disk *before* the request goes out, then settled to what was accepted, so a crash in
-between can only over-count (never let a runaway automation past the limit). It resets at
+A message is counted as the provider bills it: segments times recipients. With a limit, the count is
+reserved and written to disk *before* the request goes out, then settled to what was accepted, so a
+crash in between can only over-count (never let a runaway automation past the limit); without one,
+it is written a few seconds later. It resets at
 midnight in Home Assistant's time zone and survives restarts.
 """
 
@@ -22,6 +23,8 @@ from .const import DOMAIN, LOGGER
 from .issues import async_set_spending
 
 STORAGE_VERSION = 1
+# Seconds a count without a limit may wait before it is written.
+SAVE_DELAY = 5
 # Share of the limit at which a repair issue warns that sends will soon be refused.
 NEAR_LIMIT = 0.8
 
@@ -62,6 +65,10 @@ class SpendingGuard:
     def async_start(self) -> CALLBACK_TYPE:
         """Reset at each local midnight; returns the function that stops it."""
         return async_track_time_change(self._hass, self._midnight, hour=0, minute=0, second=0)
+
+    async def async_stop(self) -> None:
+        """The entry unloads: write the count now (a delayed write must not outlive the entry)."""
+        await self._store.async_save(self._stored())
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -115,9 +122,17 @@ class SpendingGuard:
         self._hass.async_create_task(self._async_save(), f"{DOMAIN} daily count")
         self._changed()
 
+    def _stored(self) -> dict[str, Any]:
+        return {"day": self.day.isoformat(), "count": self.count}
+
     async def _async_save(self) -> None:
+        if not self.limit:
+            # Nothing to guard: only the sensor reads the count, so a delayed write (shared by a
+            # burst of sends, flushed when Home Assistant stops) keeps disk I/O off every send.
+            self._store.async_delay_save(self._stored, SAVE_DELAY)
+            return
         try:
-            await self._store.async_save({"day": self.day.isoformat(), "count": self.count})
+            await self._store.async_save(self._stored())
         except (HomeAssistantError, OSError) as err:
             # The count in memory still guards this run; only a restart could forget it.
             LOGGER.warning("Cannot save the daily message count of %s: %s", self._title, err)
