@@ -18,15 +18,14 @@ import os
 from pathlib import Path
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
 import aiohttp
 
-from bench.report import ROOT, write
-from tests.e2e.conftest import CONFIG, Processes, _free_port, _stop
+from bench.report import write
+from tests.e2e.conftest import spawn
 from tests.e2e.rest import HomeAssistantApi, simulator
 
 SLOW = re.compile(r"Executing (.*) took (\d+\.\d+) seconds")
@@ -68,15 +67,7 @@ def _rss_mib(pid: int) -> float:
 async def run(debug: bool) -> tuple[list[Phase], bytes, list[float]]:
     """Every phase once; the phases, Home Assistant's log, its memory before and after."""
     config_dir = Path(tempfile.mkdtemp(prefix="sms-loop-"))
-    ha_port, sim_port = _free_port(), _free_port()
-    (config_dir / "configuration.yaml").write_text(CONFIG.format(port=ha_port))
-    (config_dir / "custom_components").symlink_to(ROOT / "custom_components")
-    with (config_dir / "simulator.out").open("ab") as out:
-        sim = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes", "--port", str(sim_port)],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    procs = Processes(config_dir, ha_port, sim_port, sim)
+    procs = spawn(config_dir)
     if debug:
         os.environ["PYTHONASYNCIODEBUG"] = "1"
     else:
@@ -149,8 +140,7 @@ async def run(debug: bool) -> tuple[list[Phase], bytes, list[float]]:
             await asyncio.sleep(2)
             memory.append(_rss_mib(pid))
     finally:
-        procs.stop_hass()
-        _stop(sim, 10)
+        procs.stop()
         os.environ.pop("PYTHONASYNCIODEBUG", None)
     raw = (config_dir / "earlier-starts.log").read_bytes()
     shutil.rmtree(config_dir, ignore_errors=True)

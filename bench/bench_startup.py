@@ -22,7 +22,6 @@ import asyncio
 from pathlib import Path
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,8 +29,8 @@ from typing import Any
 
 import aiohttp
 
-from bench.report import ROOT, write
-from tests.e2e.conftest import CONFIG, Processes, _free_port, _stop
+from bench.report import write
+from tests.e2e.conftest import Processes, spawn
 from tests.e2e.rest import HomeAssistantApi, simulator
 from tests.fakes.simulator import DISPLAY_NAMES
 
@@ -58,7 +57,11 @@ async def _start(procs: Processes, session: aiohttp.ClientSession) -> dict[str, 
     return {"up": up, "running": running, "ours": timings.get("sms_gateways"), "states": states}
 
 
-async def _set_disabled(api: HomeAssistantApi, disabled: bool) -> None:
+async def _set_disabled(procs: Processes, api: HomeAssistantApi, disabled: bool) -> None:
+    """Disable (or enable) our entries in a start of its own, then stop Home Assistant."""
+    procs.start_hass()
+    await api.wait_until_up(180)
+    await api.login()
     # Once Home Assistant runs: an entry enabled while it starts may be set up twice.
     while (await api.request("GET", "/api/config"))["state"] != "RUNNING":
         await asyncio.sleep(0.2)
@@ -73,20 +76,12 @@ async def _set_disabled(api: HomeAssistantApi, disabled: bool) -> None:
     want = "user" if disabled else None
     if any(e["disabled_by"] != want for e in await api.entries()):
         raise RuntimeError(f"entries not {'disabled' if disabled else 'enabled'}")
+    procs.stop_hass()
 
 
 async def main() -> None:
     config_dir = Path(tempfile.mkdtemp(prefix="sms-startup-"))
-    ha_port, sim_port = _free_port(), _free_port()
-    (config_dir / "configuration.yaml").write_text(CONFIG.format(port=ha_port))
-    (config_dir / "custom_components").symlink_to(ROOT / "custom_components")
-    with (config_dir / "simulator.out").open("ab") as log:
-        sim = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes", "--port", str(sim_port),
-             "--delay-ms", "150", "--jitter-ms", "30"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    procs = Processes(config_dir, ha_port, sim_port, sim)
+    procs = spawn(config_dir, simulator_args=("--delay-ms", "150", "--jitter-ms", "30"))
     results: dict[str, list[dict[str, Any]]] = {"baseline": [], "healthy": [], "hanging": []}
     try:
         async with aiohttp.ClientSession() as session:
@@ -109,21 +104,12 @@ async def main() -> None:
                         await simulator(session, procs.sim_url, f"/_sim/{provider}/fault",
                                         {"fault": fault})  # fmt: skip
                     if name == "baseline":
-                        procs.start_hass()
-                        await api.wait_until_up(180)
-                        await api.login()
-                        await _set_disabled(api, True)
-                        procs.stop_hass()
+                        await _set_disabled(procs, api, True)
                     runs.append(await _start(procs, session))
                     if name == "baseline":
-                        procs.start_hass()
-                        await api.wait_until_up(180)
-                        await api.login()
-                        await _set_disabled(api, False)
-                        procs.stop_hass()
+                        await _set_disabled(procs, api, False)
     finally:
-        procs.stop_hass()
-        _stop(sim, 10)
+        procs.stop()
         if "--keep" in sys.argv:
             print(f"config kept in {config_dir}")
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 import os
 from pathlib import Path
@@ -97,6 +97,11 @@ class Processes:
                     log.write(current.read_text(encoding="utf-8", errors="replace"))
         self.hass = None
 
+    def stop(self) -> None:
+        """Stop Home Assistant, then the simulator."""
+        self.stop_hass()
+        _stop(self.sim, 10)
+
     def log(self) -> str:
         """Home Assistant's log of every start so far (debug for our integration)."""
         text = ""
@@ -131,6 +136,27 @@ def _stop(process: subprocess.Popen[bytes], seconds: float) -> None:
             process.wait(10)
 
 
+def spawn(
+    config_dir: Path, extra_config: str = "", simulator_args: Sequence[str] = ()
+) -> Processes:
+    """A Home Assistant config in `config_dir` and the simulator started (Home Assistant not yet).
+
+    `simulator_args` go to `python -m tests.fakes` (e.g. `--delay-ms 150`). Used by the fixture
+    below and by the real-process benchmarks.
+    """
+    ha_port, sim_port = _free_port(), _free_port()
+    (config_dir / "configuration.yaml").write_text(CONFIG.format(port=ha_port) + extra_config)
+    (config_dir / "custom_components").symlink_to(ROOT / "custom_components")
+    with (config_dir / "simulator.out").open("ab") as log:
+        sim = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes", "--port", str(sim_port), *simulator_args],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return Processes(config_dir, ha_port, sim_port, sim)
+
+
 @pytest.fixture
 def hass_extra_config() -> str:
     """YAML added to the end-to-end configuration.yaml (a test module may override it)."""
@@ -142,22 +168,11 @@ async def processes(
     tmp_path: Path, socket_enabled: None, hass_extra_config: str
 ) -> AsyncIterator[Processes]:
     """The simulator and a `hass` on free loopback ports; both stopped afterwards, always."""
-    ha_port, sim_port = _free_port(), _free_port()
-    (tmp_path / "configuration.yaml").write_text(CONFIG.format(port=ha_port) + hass_extra_config)
-    (tmp_path / "custom_components").symlink_to(ROOT / "custom_components")
-    with (tmp_path / "simulator.out").open("ab") as log:
-        sim = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes", "--port", str(sim_port)],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    procs = Processes(tmp_path, ha_port, sim_port, sim)
+    procs = spawn(tmp_path, hass_extra_config)
     try:
         procs.start_hass()
         yield procs
     finally:
-        procs.stop_hass()
-        _stop(sim, 10)
+        procs.stop()
     # Every end-to-end test, on every lane: zero deprecation reports naming our code.
     assert deprecations_of_ours(procs.log()) == []
