@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from custom_components.sms_gateways.gateways.errors import (
+from custom_components.sms_gateways.gateways.exceptions import (
     AuthError,
     GatewayError,
     ProtocolError,

@@ -12,16 +12,9 @@ import aiohttp
 from aiohttp import client_proto, http_exceptions, http_parser, web
 import pytest
 
-from custom_components.sms_gateways.gateways import base
-from custom_components.sms_gateways.gateways.base import (
-    AccountInfo,
-    Capabilities,
-    Gateway,
-    Readable,
-    RecipientResult,
-    SendOptions,
-)
-from custom_components.sms_gateways.gateways.errors import (
+from custom_components.sms_gateways.gateways import transport
+from custom_components.sms_gateways.gateways.client import Gateway
+from custom_components.sms_gateways.gateways.exceptions import (
     AuthError,
     EmptyMessageError,
     GatewayError,
@@ -33,7 +26,14 @@ from custom_components.sms_gateways.gateways.errors import (
     TemporaryError,
     UnsupportedOptionError,
 )
+from custom_components.sms_gateways.gateways.models import (
+    AccountInfo,
+    Capabilities,
+    RecipientResult,
+    SendOptions,
+)
 from custom_components.sms_gateways.gateways.numbers import to_e164
+from custom_components.sms_gateways.gateways.transport import Readable
 from tests.fakes.base import FakeProvider, Fault
 
 
@@ -458,7 +458,7 @@ async def test_whatever_reading_the_body_raises_is_a_gateway_error(
     async def failing(stream: Readable, limit: int) -> bytes | None:
         raise exc
 
-    monkeypatch.setattr(base, "read_bounded", failing)
+    monkeypatch.setattr(transport, "read_bounded", failing)
     _, gateway = echo
     with pytest.raises(error) as err:
         await gateway.async_send(NUMBERS[:1], "hola")
@@ -472,14 +472,14 @@ async def test_a_cancelled_request_stays_cancelled(
     url = await raw_serve([HEAD_200 + b"Content-Length: 100\r\n\r\n", b"[1", STALL])
     gateway = EchoGateway(session, {"api_key": "good"}, url=url, timeout=30)
     reading = asyncio.Event()
-    original = base.read_bounded
+    original = transport.read_bounded
 
     async def observed(stream: Readable, limit: int) -> bytes | None:
         reading.set()
         return await original(stream, limit)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(base, "read_bounded", observed)
+        patch.setattr(transport, "read_bounded", observed)
         task = asyncio.ensure_future(gateway._request("POST", "/send", json={}))
         await reading.wait()
         task.cancel()

@@ -13,12 +13,6 @@ from hypothesis import given, settings, strategies as st
 import pytest
 from yarl import URL
 
-from custom_components.sms_gateways.gateways.base import (
-    AccountInfo,
-    Balance,
-    DeliveryStatus,
-    SendOptions,
-)
 from custom_components.sms_gateways.gateways.duanxintong import (
     DuanxintongGateway,
     UnencodableTextError,
@@ -28,7 +22,7 @@ from custom_components.sms_gateways.gateways.duanxintong import (
     parse_reports,
     parse_send_answer,
 )
-from custom_components.sms_gateways.gateways.errors import (
+from custom_components.sms_gateways.gateways.exceptions import (
     AuthError,
     EmptyMessageError,
     GatewayError,
@@ -38,6 +32,12 @@ from custom_components.sms_gateways.gateways.errors import (
     RefusedError,
     TemporaryError,
     UnsupportedOptionError,
+)
+from custom_components.sms_gateways.gateways.models import (
+    AccountInfo,
+    Balance,
+    DeliveryStatus,
+    SendOptions,
 )
 from custom_components.sms_gateways.gateways.text import Encoding
 from tests.fakes.base import Fault

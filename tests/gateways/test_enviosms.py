@@ -13,13 +13,12 @@ from aiohttp.test_utils import TestServer
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.sms_gateways.gateways.base import HttpAnswer, SendOptions
 from custom_components.sms_gateways.gateways.enviosms import (
     EnvioSmsGateway,
     parse_answer,
     parse_balance,
 )
-from custom_components.sms_gateways.gateways.errors import (
+from custom_components.sms_gateways.gateways.exceptions import (
     AuthError,
     EmptyMessageError,
     GatewayError,
@@ -30,7 +29,9 @@ from custom_components.sms_gateways.gateways.errors import (
     RefusedError,
     TemporaryError,
 )
+from custom_components.sms_gateways.gateways.models import SendOptions
 from custom_components.sms_gateways.gateways.text import Encoding
+from custom_components.sms_gateways.gateways.transport import HttpAnswer
 from tests.fakes.base import Fault, build_app
 from tests.fakes.enviosms import (
     CODES as FAKE_CODES,

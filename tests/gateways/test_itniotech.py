@@ -12,12 +12,7 @@ from aiohttp import web
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.sms_gateways.gateways.base import (
-    DeliveryStatus,
-    HttpAnswer,
-    SendOptions,
-)
-from custom_components.sms_gateways.gateways.errors import (
+from custom_components.sms_gateways.gateways.exceptions import (
     AuthError,
     EmptyMessageError,
     GatewayError,
@@ -38,6 +33,8 @@ from custom_components.sms_gateways.gateways.itniotech import (
     parse_reports,
     parse_send,
 )
+from custom_components.sms_gateways.gateways.models import DeliveryStatus, SendOptions
+from custom_components.sms_gateways.gateways.transport import HttpAnswer
 from tests.fakes.base import Fault
 from tests.fakes.itniotech import (
     STATUS_REASONS,

@@ -6,7 +6,10 @@ from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.sms_gateways.gateways import numbers
-from custom_components.sms_gateways.gateways.errors import AmbiguousNumberError, InvalidNumberError
+from custom_components.sms_gateways.gateways.exceptions import (
+    AmbiguousNumberError,
+    InvalidNumberError,
+)
 
 
 @pytest.mark.parametrize(

@@ -13,13 +13,7 @@ from aiohttp import web
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.sms_gateways.gateways.base import (
-    Channel,
-    DeliveryStatus,
-    HttpAnswer,
-    SendOptions,
-)
-from custom_components.sms_gateways.gateways.errors import (
+from custom_components.sms_gateways.gateways.exceptions import (
     AuthError,
     GatewayError,
     InvalidNumberError,
@@ -32,12 +26,14 @@ from custom_components.sms_gateways.gateways.errors import (
     TemporaryError,
     UnsupportedOptionError,
 )
+from custom_components.sms_gateways.gateways.models import Channel, DeliveryStatus, SendOptions
 from custom_components.sms_gateways.gateways.smsmobileapi import (
     CARRIER_RETRY_SECONDS,
     LATE_UPLOAD_SECONDS,
     REPORT_LOOKUPS_PER_POLL,
     SmsMobileApiGateway,
 )
+from custom_components.sms_gateways.gateways.transport import HttpAnswer
 from tests.fakes.base import FakeProvider, Fault
 from tests.fakes.smsmobileapi import (
     CARRIER_RETRIES,

@@ -18,18 +18,8 @@ from urllib.parse import quote
 from yarl import URL
 
 from . import numbers
-from .base import (
-    AccountInfo,
-    Balance,
-    Capabilities,
-    DeliveryReport,
-    DeliveryStatus,
-    Gateway,
-    InboundMessage,
-    RecipientResult,
-    SendOptions,
-)
-from .errors import (
+from .client import Gateway
+from .exceptions import (
     AuthError,
     GatewayError,
     InvalidNumberError,
@@ -37,6 +27,16 @@ from .errors import (
     RefusedError,
     TemporaryError,
     ValidationError,
+)
+from .models import (
+    AccountInfo,
+    Balance,
+    Capabilities,
+    DeliveryReport,
+    DeliveryStatus,
+    InboundMessage,
+    RecipientResult,
+    SendOptions,
 )
 from .text import Encoding, TextInfo, analyse
 

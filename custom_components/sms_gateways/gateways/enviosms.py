@@ -21,17 +21,8 @@ import uuid
 import aiohttp
 
 from . import jsonish, numbers
-from .base import (
-    DEFAULT_TIMEOUT,
-    AccountInfo,
-    Balance,
-    Capabilities,
-    Gateway,
-    HttpAnswer,
-    RecipientResult,
-    SendOptions,
-)
-from .errors import (
+from .client import Gateway
+from .exceptions import (
     AuthError,
     GatewayError,
     InvalidNumberError,
@@ -39,6 +30,7 @@ from .errors import (
     RefusedError,
     TemporaryError,
 )
+from .models import AccountInfo, Balance, Capabilities, RecipientResult, SendOptions
 from .text import (
     GSM7_EXTENDED,
     GSM7_MULTI,
@@ -49,6 +41,7 @@ from .text import (
     count_segments,
     is_gsm7,
 )
+from .transport import DEFAULT_TIMEOUT, HttpAnswer
 
 # `fechaHoraEnvio` is UTC. The stored document only says "Datetime"; the provider's current README
 # (GitHub go4itMX/API_SMS, the version with the sms.api4it.com host) says: "fechaHoraEnvio | Dia y

@@ -19,20 +19,8 @@ import time
 from typing import Any, ClassVar, NoReturn
 
 from . import jsonish, numbers
-from .base import (
-    AccountInfo,
-    Balance,
-    Capabilities,
-    DeliveryReport,
-    DeliveryStatus,
-    Gateway,
-    HttpAnswer,
-    InboundMessage,
-    RecipientResult,
-    SendOptions,
-    WebhookPayload,
-)
-from .errors import (
+from .client import Gateway
+from .exceptions import (
     AuthError,
     GatewayError,
     InvalidOptionError,
@@ -41,6 +29,18 @@ from .errors import (
     RefusedError,
     TemporaryError,
 )
+from .models import (
+    AccountInfo,
+    Balance,
+    Capabilities,
+    DeliveryReport,
+    DeliveryStatus,
+    InboundMessage,
+    RecipientResult,
+    SendOptions,
+    WebhookPayload,
+)
+from .transport import HttpAnswer
 
 MAX_SENDER_ID = 32
 REPORT_IDS_PER_CALL = 200

@@ -11,7 +11,7 @@ import functools
 
 import phonenumbers
 
-from .errors import AmbiguousNumberError, InvalidNumberError
+from .exceptions import AmbiguousNumberError, InvalidNumberError
 
 
 def load_metadata() -> None:

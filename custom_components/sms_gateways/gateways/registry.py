@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Gateway
+from .client import Gateway
 from .duanxintong import DuanxintongGateway
 from .enviosms import EnvioSmsGateway
 from .itniotech import ItniotechGateway

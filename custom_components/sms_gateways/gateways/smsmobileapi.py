@@ -23,20 +23,8 @@ import math
 import time
 from typing import Any, ClassVar
 
-from .base import (
-    AccountInfo,
-    Capabilities,
-    Channel,
-    DeliveryReport,
-    DeliveryStatus,
-    Gateway,
-    HttpAnswer,
-    InboundMessage,
-    RecipientResult,
-    SendOptions,
-    WebhookPayload,
-)
-from .errors import (
+from .client import Gateway
+from .exceptions import (
     AuthError,
     GatewayError,
     PayloadError,
@@ -45,7 +33,19 @@ from .errors import (
     SignatureError,
 )
 from .jsonish import loads
+from .models import (
+    AccountInfo,
+    Capabilities,
+    Channel,
+    DeliveryReport,
+    DeliveryStatus,
+    InboundMessage,
+    RecipientResult,
+    SendOptions,
+    WebhookPayload,
+)
 from .numbers import to_e164
+from .transport import HttpAnswer
 
 SIGNATURE_HEADER = "x-smsmobileapi-signature"
 TIMESTAMP_HEADER = "x-smsmobileapi-timestamp"
