@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from yarl import URL
 
-from . import numbers
+from . import _parse, numbers
 from .client import Gateway
 from .exceptions import (
     AuthError,
@@ -39,9 +39,12 @@ from .models import (
     SendOptions,
 )
 from .text import Encoding, TextInfo, analyse
+from .transport import header
 
 _LOGGER = logging.getLogger(__name__)
 
+# How messages name the provider (the class's `name` is longer).
+NAME = "112088.net"
 PATH_SEND = "/sendsms_txt.asp"
 PATH_REPORTS = "/get_report_txt.asp"
 PATH_INBOUND = "/get_receive_message_txt.asp"
@@ -154,12 +157,7 @@ def _fail(
     if not _CODE.fullmatch(code):
         # Never quote an unreadable answer: an error page may echo the URL and its password.
         raise ProtocolError("112088.net answered with something unreadable")
-    if code not in table:
-        raise ProtocolError(f"112088.net answered with unknown code {code}", code=code)
-    cls, reason = table[code]
-    if detail:
-        reason = f"{reason}: {detail}"
-    raise cls(f"112088.net: {reason} ({code})", code=code, reason=reason)
+    _parse.raise_coded(NAME, table, code, detail=detail)
 
 
 def _check_query_code(text: str) -> None:
@@ -445,7 +443,7 @@ class DuanxintongGateway(Gateway):
             raise ProtocolError(
                 f"{self.name} answered {path} with HTTP {answer.status}", code=str(answer.status)
             )
-        return _decode(answer.body, _header(answer.headers, "content-type"))
+        return _decode(answer.body, header(answer.headers, "content-type"))
 
     def _may_follow(self, origin: URL, target: URL) -> bool:
         """Follow a redirect on the same host, or between the document's hosts, over http(s).
@@ -466,14 +464,10 @@ class DuanxintongGateway(Gateway):
         return origin_host in DOCUMENTED_HOSTS and target_host in DOCUMENTED_HOSTS
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    return next((v for k, v in headers.items() if k.lower() == name), None)
-
-
 def _redirect_host(headers: Mapping[str, str]) -> str:
     """The host a redirect points to, for an error message."""
     try:
-        host = URL(_header(headers, "location") or "").host
+        host = URL(header(headers, "location") or "").host
     except ValueError:
         host = None
     return host or "another location"

@@ -20,7 +20,7 @@ import uuid
 
 import aiohttp
 
-from . import jsonish, numbers
+from . import _parse, jsonish, numbers
 from .client import Gateway
 from .exceptions import (
     AuthError,
@@ -50,6 +50,7 @@ from .transport import DEFAULT_TIMEOUT, HttpAnswer
 # México se puede consultar en …" (UTC and its Mexican equivalent can be looked up at …).
 # Assumption: written "YYYY-MM-DD HH:MM:SS", without zone; neither text shows the format.
 SEND_AT_FORMAT = "%Y-%m-%d %H:%M:%S"
+NAME = "EnvioSMS"
 # Assumption: the account's credit is in Mexican pesos; the API gives no unit.
 CURRENCY = "MXN"
 SUCCESS_CODES = frozenset({1000, 1001, 1002, 1003})
@@ -97,13 +98,11 @@ def parse_answer(answer: HttpAnswer) -> dict[str, Any]:
     """
     body = _object(answer.body)
     code = _code(body)
-    reason = _text(body.get("mensaje")) if body is not None else None
+    reason = (_parse.text(body.get("mensaje")) or None) if body is not None else None
     if code is not None and code in _CODES:
-        cls, meaning = _CODES[code]
-        _raise(cls, str(code), reason or meaning)
+        _parse.raise_coded(NAME, _CODES, code, reason, label="code ")
     if answer.status in _HTTP:
-        cls, meaning = _HTTP[answer.status]
-        _raise(cls, str(answer.status), reason or meaning)
+        _parse.raise_coded(NAME, _HTTP, answer.status, reason, label="code ")
     if answer.status == 400:
         # An answer the provider explains is a refusal; a bare 400 means our request was wrong.
         explained = reason is not None or code is not None
@@ -116,7 +115,8 @@ def parse_answer(answer: HttpAnswer) -> dict[str, Any]:
         _raise(ProtocolError, str(answer.status), f"Unexpected HTTP status {answer.status}")
     if body is None:
         raise ProtocolError("EnvioSMS answered with something that is not a JSON object")
-    status = _flag(body.get("status"))
+    # `status` is a boolean; JavaScript back ends also write it as 1/0 or a string.
+    status = _parse.flag(body.get("status"))
     if status is False:
         _raise(RefusedError, None if code is None else str(code), reason or "Operation refused")
     if status is None and code not in SUCCESS_CODES:
@@ -138,43 +138,17 @@ def _code(body: Mapping[str, Any] | None) -> int | None:
     value = body.get("code")
     if value is None:
         value = body.get("codigo")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdecimal():
-        try:
-            return int(value)
-        except ValueError:  # more digits than Python converts
-            return None
-    return None
-
-
-def _flag(value: Any) -> bool | None:
-    """`status` as a boolean; JavaScript back ends also write it as 1/0 or a string."""
-    if isinstance(value, bool):
-        return value
-    if value in (1, "1", "true", "True"):
-        return True
-    if value in (0, "0", "false", "False"):
-        return False
-    return None
-
-
-def _text(value: Any) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else None
+    return _parse.integer(value)
 
 
 def _raise(cls: type[GatewayError], code: str | None, reason: str) -> NoReturn:
-    raise cls(f"EnvioSMS: {reason}" + (f" (code {code})" if code else ""), code=code, reason=reason)
+    raise _parse.error(NAME, cls, code, reason, label="code ")
 
 
 def refused_after_sign_in(err: AuthError) -> RefusedError:
     """The refusal a 401 (or 4002) means when it persists right after a fresh sign-in."""
     reason = f"{_NO_PERMISSION}: {err.reason}" if err.reason else _NO_PERMISSION
-    return RefusedError(
-        f"EnvioSMS: {reason}" + (f" (code {err.code})" if err.code else ""),
-        code=err.code,
-        reason=reason,
-    )
+    return _parse.error(NAME, RefusedError, err.code, reason, label="code ")
 
 
 def without_accents(text: str) -> str:
@@ -235,17 +209,11 @@ def parse_balance(record: Mapping[str, Any]) -> Balance:
     raise ProtocolError("EnvioSMS gave no balance")
 
 
-def _key(value: Any) -> str | None:
-    if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
-        return str(value)
-    return None
-
-
 class EnvioSmsGateway(Gateway):
     """EnvioSMS's REST API."""
 
     key = "enviosms"
-    name = "EnvioSMS"
+    name = NAME
     model = "API SMS v1"
     default_url = "https://sms.api4it.com/v1"
     dashboard_url = "https://enviosms.com.mx"
@@ -289,7 +257,7 @@ class EnvioSmsGateway(Gateway):
         username = str(self._credentials["username"])
         return AccountInfo(
             account_id=username,
-            name=_text(record.get("usuario")) or username,
+            name=_parse.text(record.get("usuario")) or username,
             balance=parse_balance(record),
         )
 
@@ -380,8 +348,8 @@ class EnvioSmsGateway(Gateway):
         """
         user, password = str(self._credentials["username"]), str(self._credentials["password"])
         auth = parse_answer(await self._request("GET", f"/auth/{_seg(user)}/{_seg(password)}"))
-        token = _key(auth.get("token"))
-        if token is None:
+        token = _parse.text(auth.get("token"))
+        if not token:
             raise ProtocolError("EnvioSMS gave no token")
         self._token = token
         return await _after_sign_in(self._user(token))
@@ -389,8 +357,8 @@ class EnvioSmsGateway(Gateway):
     async def _user(self, token: str) -> dict[str, Any]:
         """The user record (name, keys, balance, price); keeps the keys."""
         record = parse_answer(await self._request("GET", f"/user/{_seg(token)}"))
-        apik, apis = _key(record.get("apik")), _key(record.get("apis"))
-        if apik is None or apis is None:
+        apik, apis = _parse.text(record.get("apik")), _parse.text(record.get("apis"))
+        if not apik or not apis:
             raise ProtocolError("EnvioSMS gave no API key")
         self._keys = (apik, apis)
         self._generation += 1

@@ -18,7 +18,7 @@ import re
 import time
 from typing import Any, ClassVar, NoReturn
 
-from . import jsonish, numbers
+from . import _parse, jsonish, numbers
 from .client import Gateway
 from .exceptions import (
     AuthError,
@@ -87,7 +87,7 @@ _STATUS: dict[int, tuple[type[GatewayError], str]] = {
     -18: (TemporaryError, "Port program unusual"),
     -19: (RefusedError, "Contact your account manager to bind a channel"),
     # With `orderId`s unique per message (see `_order_ids`), only a repeated one can be "existing".
-    -20: (RefusedError, "Data existing: an orderId was already used; nothing was resent"),
+    -20: (RefusedError, "Data existing"),
     -21: (RefusedError, "Data validation exception"),
     -22: (RefusedError, "Parameter exception"),
     -23: (RefusedError, "Data caps"),
@@ -102,8 +102,12 @@ _STATUS: dict[int, tuple[type[GatewayError], str]] = {
     -31: (RefusedError, "IP is not in the whitelist"),
     -32: (AuthError, "API Key does not have permission to access the current application"),
 }
-_CLOCK_HINT = "the clock of this machine is off"
-_DUPLICATE_ORDER_HINT = "an orderId was already used; nothing was resent"
+_UNLISTED: tuple[type[GatewayError], str] = (RefusedError, "Refused")
+# Said after the reason of these codes (a -20's own reason may already say it).
+_HINTS = {
+    -16: "the clock of this machine is off",
+    -20: "an orderId was already used; nothing was resent",
+}
 # Polled `/getReport` (itniotech.com/api/sms/getReport): "status | Messages status:0: sent
 # successfully, -1:sent in, 1:sent failed" — -1 is still sending.
 _REPORT_STATUS = {0: DeliveryStatus.DELIVERED, -1: DeliveryStatus.PENDING, 1: DeliveryStatus.FAILED}
@@ -117,27 +121,13 @@ Sender = Callable[[str], str]
 # -- answers ---------------------------------------------------------------------------------
 
 
-def _int(value: Any) -> int | None:
-    """An integer sent as a number or a string ("0", "-16"); None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-        return int(value.strip())
-    return None
-
-
 def _raise(code: int, reason: str | None) -> NoReturn:
-    cls, default = _STATUS.get(code, (RefusedError, "Refused"))
-    text = (reason or "").strip()[:_MAX_REASON] or default
-    if code == -16:
-        text = f"{text}: {_CLOCK_HINT}"
-    elif code == -20 and _DUPLICATE_ORDER_HINT not in text:
-        text = f"{text}: {_DUPLICATE_ORDER_HINT}"
-    raise cls(f"Itniotech: {text} ({code})", code=str(code), reason=text)
+    """Raise the error `_STATUS` documents for `code`, with a hint where one helps."""
+    text = (reason or "").strip()[:_MAX_REASON]
+    hint = _HINTS.get(code, "")
+    if code == -20 and hint in text:
+        hint = ""
+    _parse.raise_coded("Itniotech", _STATUS, code, text, detail=hint, unknown=_UNLISTED)
 
 
 def parse_answer(answer: HttpAnswer) -> dict[str, Any]:
@@ -153,7 +143,7 @@ def parse_answer(answer: HttpAnswer) -> dict[str, Any]:
         if answer.status in (401, 403):
             raise AuthError(f"Itniotech rejected the credentials (HTTP {answer.status})")
         raise ProtocolError(f"Itniotech answered HTTP {answer.status} with no JSON object")
-    status = _int(body.get("status"))
+    status = _parse.integer(body.get("status"))
     if status is None:
         if answer.status in (401, 403):
             raise AuthError(f"Itniotech rejected the credentials (HTTP {answer.status})")
@@ -175,17 +165,6 @@ def parse_balance(body: Mapping[str, Any]) -> Balance:
         raise ProtocolError("Itniotech gave no balance")
     # Assumption: the API gives no currency; Itniotech bills in US dollars. Gift credit is left out.
     return Balance(amount, "USD")
-
-
-def _text(item: Mapping[str, Any], *keys: str) -> str | None:
-    """The first of `keys` holding a non-empty string or integer, as a string."""
-    for key in keys:
-        value = item.get(key)
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            continue
-        if text := str(value).strip():
-            return text
-    return None
 
 
 def _digits(number: str) -> str:
@@ -212,17 +191,17 @@ def parse_send(
     items = body.get("array")
     if isinstance(items, list):
         for item in items:
-            if not isinstance(item, dict) or (msg_id := _text(item, "msgId", "msgid")) is None:
+            if not isinstance(item, dict) or not (msg_id := _parse.first(item, "msgId", "msgid")):
                 continue
-            order = _text(item, "orderId")
+            order = _parse.first(item, "orderId") or None
             number = order_ids.get(order) if order is not None else None
-            if number is None and (echoed := _text(item, "number", "mobile")) is not None:
+            if number is None and (echoed := _parse.first(item, "number", "mobile")):
                 number = by_digits.get(_digits(echoed))
             if number is not None:
                 accepted[number] = msg_id
-    elif items is None and _int(body.get("success")) in (0, len(numbers_)):
+    elif items is None and _parse.integer(body.get("success")) in (0, len(numbers_)):
         # No list, but the count tells: all sent (without ids to track) or none.
-        if _int(body.get("success")):
+        if _parse.integer(body.get("success")):
             accepted = dict.fromkeys(numbers_)
     else:
         raise ProtocolError("Itniotech did not say which numbers it accepted")
@@ -268,8 +247,7 @@ def inbound_id(sender: str, text: str, wall_clock: str) -> str:
     pushed gets the same id.
     """
     sender_key = _digits(sender) if _PHONE.fullmatch(sender) else sender
-    digest = hashlib.sha256(f"{sender_key}|{text}|{wall_clock}".encode()).hexdigest()
-    return f"fp:{digest}"
+    return _parse.fingerprint(sender_key, text, wall_clock)
 
 
 def _report(
@@ -279,10 +257,10 @@ def _report(
 
     The two keep different status tables (`_REPORT_STATUS`, `_PUSH_DELIVERED`).
     """
-    message_id = _text(item, "msgId", "msgid")
-    recipient = _text(item, "number", "mobile")
-    code = _int(item.get("status"))
-    if message_id is None or recipient is None or code is None:
+    message_id = _parse.first(item, "msgId", "msgid")
+    recipient = _parse.first(item, "number", "mobile")
+    code = _parse.integer(item.get("status"))
+    if not message_id or not recipient or code is None:
         return None
     if pushed:
         status = DeliveryStatus.DELIVERED if code == _PUSH_DELIVERED else DeliveryStatus.FAILED
@@ -290,7 +268,7 @@ def _report(
         status = _REPORT_STATUS.get(code, DeliveryStatus.FAILED)
     reason = None
     if status is DeliveryStatus.FAILED:
-        text = _text(item, "reason")
+        text = _parse.first(item, "reason")
         # A push's `reason` is "0" when all is well: no reason at all.
         reason = text[:_MAX_REASON] if text and text != "0" else f"status {code}"
     when = _when(item["receiveTime"] if "receiveTime" in item else item.get("timestamp"))
@@ -309,9 +287,9 @@ def _inbound(
     item: Mapping[str, Any], now: datetime, sender: Sender = _international
 ) -> InboundMessage | None:
     """A `/recordMo` record `{number, sendId, receiveTime, content}` or a push `{mobile, …}`."""
-    origin = _text(item, "number", "mobile")
+    origin = _parse.first(item, "number", "mobile")
     content = item.get("content")
-    if origin is None or not isinstance(content, str) or not content:
+    if not origin or not isinstance(content, str) or not content:
         return None
     when = _when(item["receiveTime"] if "receiveTime" in item else item.get("reply_time"))
     # Without a time the id still has to be stable across polls: sender and text alone.
@@ -353,7 +331,7 @@ def parse_records(
         for item in records
         if isinstance(item, dict) and (m := _inbound(item, now, sender)) is not None
     ]
-    return messages, len(records), _int(data.get("pages")) or 0
+    return messages, len(records), _parse.integer(data.get("pages")) or 0
 
 
 def parse_push(body: bytes, now: datetime, sender: Sender = _international) -> WebhookPayload:

@@ -23,6 +23,7 @@ import math
 import time
 from typing import Any, ClassVar
 
+from . import _parse
 from .client import Gateway
 from .exceptions import (
     AuthError,
@@ -332,7 +333,7 @@ class SmsMobileApiGateway(Gateway):
         """
         result = self._result(answer, "/getsms/", ProtocolError)
         code = _error_code(result.get("error"))
-        note = self._scrub(_text(result.get("note")) or _text(result.get("message")))
+        note = self._scrub(_parse.text(result.get("note")) or _parse.text(result.get("message")))
         if code is not None and _names_the_key(note):
             # Assumption: the documents give no application error for a bad key (it is HTTP
             # 403); a 200 whose note speaks of an invalid key is read the same way.
@@ -341,12 +342,15 @@ class SmsMobileApiGateway(Gateway):
     def _send_result(self, answer: HttpAnswer, number: str) -> RecipientResult:
         result = self._result(answer, "/sendsms/", RefusedError)
         code = _error_code(result.get("error"))
-        reason = self._scrub(_text(result.get("note")) or _text(result.get("message")))
+        reason = self._scrub(_parse.text(result.get("note")) or _parse.text(result.get("message")))
         if code is not None:
             return RecipientResult(
                 number, accepted=False, reason=reason or f"error {code}", code=code
             )
-        if _sent_flag(result.get("sent")) is False:
+        # Assumption: only an explicit zero refuses; `error` 0 without a readable `sent` is a
+        # send that went through (older answers and the documents' examples do not always carry
+        # `sent`).
+        if _parse.flag(result.get("sent")) is False:
             # `sent` is "1" for an accepted send (NOTES.md, OpenAPI `SendMessageResponse.sent`);
             # "0" with `error` 0 is a send that did not go through.
             return RecipientResult(
@@ -354,7 +358,7 @@ class SmsMobileApiGateway(Gateway):
             )
         # Assumption: the send answer's `id` is the message's guid, the id the log and the
         # webhook events use. An answer without one is still a send that went through.
-        message_id = _text(result.get("id")) or _text(result.get("guid")) or None
+        message_id = _parse.text(result.get("id")) or _parse.text(result.get("guid")) or None
         return RecipientResult(number, accepted=True, message_id=message_id)
 
     def _reports(self, answer: HttpAnswer, wanted: set[str]) -> list[DeliveryReport]:
@@ -384,7 +388,9 @@ class SmsMobileApiGateway(Gateway):
             code = _error_code(result.get("error"))
             if code is None:
                 return []
-            reason = self._scrub(_text(result.get("note")) or _text(result.get("message")))
+            reason = self._scrub(
+                _parse.text(result.get("note")) or _parse.text(result.get("message"))
+            )
             raise RefusedError(
                 f"{self.name} refused to list received SMS: {reason or code}",
                 code=code,
@@ -435,7 +441,10 @@ class SmsMobileApiGateway(Gateway):
             return code, None
         if isinstance(body, dict):
             code = _error_code(body.get("error")) or code
-            reason = self._scrub(_text(body.get("message")) or _text(body.get("note"))) or None
+            reason = (
+                self._scrub(_parse.text(body.get("message")) or _parse.text(body.get("note")))
+                or None
+            )
         return code, reason
 
     def _scrub(self, text: str) -> str:
@@ -447,15 +456,6 @@ class SmsMobileApiGateway(Gateway):
 
 
 # -- helpers (pure functions over parsed JSON) ------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    """A string or number as stripped text; anything else is empty."""
-    if isinstance(value, bool) or value is None:
-        return ""
-    if isinstance(value, (str, int, float)):
-        return str(value).strip()
-    return ""
 
 
 def _error_code(value: Any) -> str | None:
@@ -475,38 +475,12 @@ def _error_code(value: Any) -> str | None:
     return "unknown"
 
 
-def _sent_flag(value: Any) -> bool | None:
-    """`sent` of a send answer: True for "1"/1, False for "0"/0, None when absent or unclear.
-
-    Assumption: only an explicit zero refuses; `error` 0 without a readable `sent` is a send that
-    went through (older answers and the documents' examples do not always carry `sent`).
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    text = _text(value).lower()
-    if text in ("1", "1.0", "true", "yes"):
-        return True
-    if text in ("0", "0.0", "false", "no"):
-        return False
-    return None
-
-
 def _names_the_key(note: str) -> bool:
     """Whether an application error's note is about the API key."""
     lowered = note.lower()
     return ("key" in lowered or "clé" in lowered) and any(
         word in lowered for word in ("invalid", "wrong", "unknown", "expired", "incorrect", "bad")
     )
-
-
-def _first(data: Mapping[str, Any], *keys: str) -> str:
-    """The first non-empty text among `keys`."""
-    for key in keys:
-        if text := _text(data.get(key)):
-            return text
-    return ""
 
 
 def _unix(value: Any) -> datetime | None:
@@ -522,7 +496,7 @@ def _unix(value: Any) -> datetime | None:
 
 def _datetime(value: Any) -> datetime | None:
     """ISO 8601 or "YYYY-MM-DD HH:MM:SS"; without a zone it is UTC."""
-    text = _text(value)
+    text = _parse.text(value)
     if not text:
         return None
     try:
@@ -534,9 +508,8 @@ def _datetime(value: Any) -> datetime | None:
 
 
 def _fingerprint(sender: str, text: str, received_at: datetime) -> str:
-    """A stable id for a message the provider gave none."""
-    raw = f"{sender}|{text}|{received_at.isoformat()}".encode()
-    return "fp:" + hashlib.sha256(raw).hexdigest()
+    """Return a stable id for a message the provider gave none."""
+    return _parse.fingerprint(sender, text, received_at.isoformat())
 
 
 def _received_row(row: Mapping[str, Any], e164: Callable[[str], str]) -> InboundMessage | None:
@@ -546,17 +519,17 @@ def _received_row(row: Mapping[str, Any], e164: Callable[[str], str]) -> Inbound
     sIdentifiantPhone, timestamp_unix, message, number, guid, alias) carry no channel; received
     WhatsApp messages have their own endpoint (`/getwa/`, after a synchronisation request).
     """
-    sender, text = _text(row.get("number")), row.get("message")
+    sender, text = _parse.text(row.get("number")), row.get("message")
     received_at = _unix(row.get("timestamp_unix")) or _datetime(row.get("time_received"))
     if not sender or not isinstance(text, str) or not text or received_at is None:
         return None
-    message_id = _first(row, "guid", "id") or _fingerprint(sender, text, received_at)
+    message_id = _parse.first(row, "guid", "id") or _fingerprint(sender, text, received_at)
     # The phone passes on the number as the network gave it (`0612345678`): E.164 where it is one.
     return InboundMessage(message_id, e164(sender), text, received_at)
 
 
-def _flag(value: Any) -> bool:
-    """An error flag of the log: anything but empty / 0 / false."""
+def _errored(value: Any) -> bool:
+    """Tell whether an error flag of the log is raised: anything but empty / 0 / false."""
     return _error_code(value) is not None
 
 
@@ -568,24 +541,24 @@ def _log_report(row: Mapping[str, Any], now: float) -> DeliveryReport | None:
     it) and `send_from_mobile_erreur` (the phone's error text). All are read where present.
     A mobile (carrier) error is final only per `CARRIER_RETRY_SECONDS`.
     """
-    message_id = _first(row, "guid", "guid_message", "id")
+    message_id = _parse.first(row, "guid", "guid_message", "id")
     if not message_id:
         return None
-    api_error = _text(row.get("error_api"))
+    api_error = _parse.text(row.get("error_api"))
     mobile_error = next(
         (
             text
             for key in ("error_mobile", "send_from_mobile_erreur")
-            if _flag(text := _text(row.get(key)))
+            if _errored(text := _parse.text(row.get(key)))
         ),
         "",
     )
     status: DeliveryStatus | None
     reason: str | None = None
     final: bool | None = None
-    logged = _LOG_STATUSES.get(_text(row.get("status")).lower())
+    logged = _LOG_STATUSES.get(_parse.text(row.get("status")).lower())
     sent_at = _unix(row.get("timestamp_unix"))
-    if _flag(api_error):
+    if _errored(api_error):
         status = DeliveryStatus.REJECTED
         reason = api_error if api_error != "1" else "refused by the API"
     elif mobile_error:
@@ -598,10 +571,10 @@ def _log_report(row: Mapping[str, Any], now: float) -> DeliveryReport | None:
             status, final = DeliveryStatus.PENDING, False
     else:
         status = logged
-        if status is None and _text(row.get("send_from_mobile")) == "1":
+        if status is None and _parse.text(row.get("send_from_mobile")) == "1":
             status = DeliveryStatus.SENT
         if status is DeliveryStatus.FAILED:
-            reason = _first(row, "reason", "note") or None
+            reason = _parse.first(row, "reason", "note") or None
         elif status is DeliveryStatus.SENT:
             # Assumption: nothing follows `sent` (the OpenAPI spec has no delivered event; the
             # phone reports only whether the carrier took it), so the id stops being looked up.
@@ -610,7 +583,7 @@ def _log_report(row: Mapping[str, Any], now: float) -> DeliveryReport | None:
         return None
     return DeliveryReport(
         message_id,
-        _first(row, "recipients", "number", "recipient", "to"),
+        _parse.first(row, "recipients", "number", "recipient", "to"),
         status,
         sent_at,
         reason,
@@ -620,21 +593,25 @@ def _log_report(row: Mapping[str, Any], now: float) -> DeliveryReport | None:
 
 def _parse_legacy(data: Mapping[str, Any], e164: Callable[[str], str]) -> InboundMessage:
     """The documents' push: `{date, hour, time_received, message, number, guid}`."""
-    sender, text = _text(data.get("number")), data.get("message")
+    sender, text = _parse.text(data.get("number")), data.get("message")
     if not sender or not isinstance(text, str) or not text:
         raise PayloadError("SMSMobileAPI push has no number or message")
     received_at = _datetime(data.get("time_received")) or _datetime(
-        f"{_text(data.get('date'))} {_text(data.get('hour'))}"
+        f"{_parse.text(data.get('date'))} {_parse.text(data.get('hour'))}"
     )
     if received_at is None:
         raise PayloadError("SMSMobileAPI push has no time")
-    message_id = _text(data.get("guid")) or _fingerprint(sender, text, received_at)
+    message_id = _parse.text(data.get("guid")) or _fingerprint(sender, text, received_at)
     return InboundMessage(message_id, e164(sender), text, received_at)
 
 
 def _parse_envelope(envelope: Mapping[str, Any], e164: Callable[[str], str]) -> WebhookPayload:
     """The Webhook V2 envelope `{id, type, api_version, created_at, occurred_at, data}`."""
-    event_id, kind, data = _text(envelope.get("id")), envelope.get("type"), envelope.get("data")
+    event_id, kind, data = (
+        _parse.text(envelope.get("id")),
+        envelope.get("type"),
+        envelope.get("data"),
+    )
     if not event_id or not isinstance(kind, str) or not isinstance(data, dict):
         raise PayloadError("SMSMobileAPI event has no id, type or data")
     occurred_at = _datetime(envelope.get("occurred_at"))
@@ -642,18 +619,18 @@ def _parse_envelope(envelope: Mapping[str, Any], e164: Callable[[str], str]) -> 
         message = _event_message(data, _INBOUND_EVENTS[kind], occurred_at, e164)
         return WebhookPayload(messages=(message,) if message else (), event_id=event_id)
     if kind in _REPORT_EVENTS:
-        message_id = _first(data, "guid", "id", "message_id")
+        message_id = _parse.first(data, "guid", "id", "message_id")
         if not message_id:
             raise PayloadError("SMSMobileAPI event names no message")
         status = _REPORT_EVENTS[kind]
         reason = (
-            _first(data, "reason", "error", "error_message", "failure_reason") or None
+            _parse.first(data, "reason", "error", "error_message", "failure_reason") or None
             if status is DeliveryStatus.FAILED
             else None
         )
         report = DeliveryReport(
             message_id,
-            _first(data, "to", "number", "recipient", "recipients"),
+            _parse.first(data, "to", "number", "recipient", "recipients"),
             status,
             _datetime(data.get("sent_at") or data.get("failed_at")) or occurred_at,
             reason,
@@ -671,7 +648,7 @@ def _event_message(
     e164: Callable[[str], str],
 ) -> InboundMessage | None:
     """The message of an `sms.received` / `whatsapp.received` event (None: nothing to show)."""
-    sender = _first(data, "from", "number", "sender")
+    sender = _parse.first(data, "from", "number", "sender")
     text = data.get("message", data.get("text"))
     if (
         channel is Channel.WHATSAPP
@@ -686,5 +663,7 @@ def _event_message(
     received_at = _datetime(data.get("received_at")) or occurred_at
     if received_at is None:
         raise PayloadError("SMSMobileAPI event has no time")
-    message_id = _first(data, "guid", "id", "message_id") or _fingerprint(sender, text, received_at)
+    message_id = _parse.first(data, "guid", "id", "message_id") or _fingerprint(
+        sender, text, received_at
+    )
     return InboundMessage(message_id, e164(sender), text, received_at, channel=channel)
