@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import aiohttp
 from yarl import URL
@@ -40,7 +40,7 @@ from .models import (
 )
 from .numbers import sender_e164, to_e164
 from .text import TextInfo, analyse
-from .transport import DEFAULT_TIMEOUT, HttpAnswer, Transport
+from .transport import DEFAULT_TIMEOUT, HttpAnswer, RequestOptions, Transport
 
 
 class Gateway(ABC):
@@ -249,26 +249,10 @@ class Gateway(ABC):
         return SendResult(results=results, requests=len(batches), text=info)
 
     async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        data: Any = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        raw_query: str | None = None,
+        self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> HttpAnswer:
         """Make one bounded request to `url + path` (see `Transport.request`)."""
-        return await self._transport.request(
-            method,
-            path,
-            params=params,
-            data=data,
-            json=json,
-            headers=headers,
-            raw_query=raw_query,
-        )
+        return await self._transport.request(method, path, **options)
 
     def _may_follow(self, origin: URL, target: URL) -> bool:
         """Tell whether a redirect from `origin` to `target` is followed (by default none is).

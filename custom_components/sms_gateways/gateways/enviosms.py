@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Mapping, Sequence
 from datetime import UTC
+from functools import cached_property
 import math
 from typing import Any, ClassVar, NoReturn
 import unicodedata
 from urllib.parse import quote
 import uuid
-
-import aiohttp
 
 from . import _parse, jsonish, numbers
 from .client import Gateway
@@ -41,7 +40,7 @@ from .text import (
     count_segments,
     is_gsm7,
 )
-from .transport import DEFAULT_TIMEOUT, HttpAnswer
+from .transport import HttpAnswer
 
 # `fechaHoraEnvio` is UTC. The stored document only says "Datetime"; the provider's current README
 # (GitHub go4itMX/API_SMS, the version with the sms.api4it.com host) says: "fechaHoraEnvio | Dia y
@@ -231,25 +230,16 @@ class EnvioSmsGateway(Gateway):
     fields: ClassVar[tuple[str, ...]] = ("username", "password")
     secret_fields: ClassVar[tuple[str, ...]] = ("password",)
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        credentials: Mapping[str, Any],
-        *,
-        url: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        default_region: str | None = None,
-    ) -> None:
-        """Start signed out; the first call signs in."""
-        super().__init__(
-            session, credentials, url=url, timeout=timeout, default_region=default_region
-        )
-        self._token: str | None = None
-        self._keys: tuple[str, str] | None = None
-        # Bumped whenever the keys are read afresh, to tell which ones a refused send used.
-        self._generation = 0
-        # Sends run concurrently: one of them signs in, the others wait for its keys.
-        self._sign_in_lock = asyncio.Lock()
+    # A client starts signed out; the first call signs in.
+    _token: str | None = None
+    _keys: tuple[str, str] | None = None
+    # Bumped whenever the keys are read afresh, to tell which ones a refused send used.
+    _generation = 0
+
+    @cached_property
+    def _sign_in_lock(self) -> asyncio.Lock:
+        """Return the lock one sign-in holds: sends run concurrently, the others wait for its keys."""
+        return asyncio.Lock()
 
     async def async_validate(self) -> AccountInfo:
         """Sign in afresh; the account name is the provider's `usuario`."""

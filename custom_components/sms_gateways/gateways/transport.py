@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 import time
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 import aiohttp
 from aiohttp.http_exceptions import HttpProcessingError
@@ -45,6 +45,20 @@ class RequestCounter:
 
     started: float
     counts: Counter[str] = field(default_factory=Counter)
+
+
+class RequestOptions(TypedDict, total=False):
+    """What a request may carry besides its method and path (aiohttp's meaning of each).
+
+    `raw_query` is appended as it stands, for providers that need a query encoded in something
+    other than UTF-8.
+    """
+
+    params: Mapping[str, str] | None
+    data: Any
+    json: Any
+    headers: Mapping[str, str] | None
+    raw_query: str | None
 
 
 class Readable(Protocol):
@@ -99,25 +113,17 @@ class Transport:
         self.requests = RequestCounter(time.monotonic())
 
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        data: Any = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        raw_query: str | None = None,
+        self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> HttpAnswer:
         """Make one bounded request to `url + path`.
 
-        `raw_query` is appended as it stands, for providers that need a query encoded in something
-        other than UTF-8. Time-outs (at any stage), connection errors, 429 and 5xx become
-        `TemporaryError`; a body whose framing or encoding is broken becomes `ProtocolError`, and
-        so does anything else the transport raises: nothing but a `GatewayError` (or a
-        cancellation) leaves here. The message names the path only (credentials may be in it, so
-        never the URL).
+        Time-outs (at any stage), connection errors, 429 and 5xx become `TemporaryError`; a body
+        whose framing or encoding is broken becomes `ProtocolError`, and so does anything else the
+        transport raises: nothing but a `GatewayError` (or a cancellation) leaves here. The
+        message names the path only (credentials may be in it, so never the URL).
         """
+        params = options.get("params")
+        raw_query = options.get("raw_query")
         url = self._url + path
         if raw_query is not None:
             url = f"{url}?{raw_query}"
@@ -129,7 +135,13 @@ class Transport:
             # Counted before it goes out: a request that fails may still be billed.
             self.requests.counts[where] += 1
             answer = await self._exchange(
-                method, target, where, params=params, data=data, json=json, headers=headers
+                method,
+                target,
+                where,
+                params=params,
+                data=options.get("data"),
+                json=options.get("json"),
+                headers=options.get("headers"),
             )
             location = header(answer.headers, "location") if answer.status in _REDIRECTS else None
             following = _join(target, location)
