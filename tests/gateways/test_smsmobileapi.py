@@ -52,6 +52,8 @@ NUMBER = "+15551234567"
 OTHERS = ["+15551234568", "+15551234569", "+447700900123", "+525512345678"]
 T0 = 1_760_000_000  # a fixed "now" for webhook signatures
 SECRETS = (DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET)
+# The account id of the fake's key: the first 12 hex digits of its SHA-256.
+ACCOUNT_ID = hashlib.sha256(DEFAULT_API_KEY.encode()).hexdigest()[:12]
 
 
 def assert_no_secret(err: BaseException) -> None:
@@ -128,7 +130,7 @@ async def test_validate_proves_the_key_with_a_cheap_read(
 ) -> None:
     fake.queue_inbound("+15550001111", "old message", received_at=T0 - 3600)
     account = await gateway.async_validate()
-    assert account.account_id == hashlib.sha256(DEFAULT_API_KEY.encode()).hexdigest()[:12]
+    assert account.account_id == ACCOUNT_ID
     assert account.name == "SMSMobileAPI"
     assert DEFAULT_API_KEY[-4:] not in account.name
     request = fake.state.requests[0]
@@ -920,7 +922,7 @@ async def test_validate_accepts_an_empty_inbox(
     fake.empty_inbox = empty_inbox
     gateway = SmsMobileApiGateway(session, fake.credentials, url=await serve(fake))
     account = await gateway.async_validate()
-    assert account.account_id == hashlib.sha256(DEFAULT_API_KEY.encode()).hexdigest()[:12]
+    assert account.account_id == ACCOUNT_ID
     assert fake.state.requests[0].path == "/getsms/"
 
 

@@ -1,200 +1,25 @@
-"""The shared send logic: validation first, batching, one request per batch, error aggregation."""
+"""The bounded HTTP exchange: time-outs, 429, 5xx, the body bound; every failure a GatewayError."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
 import json
-from typing import Any, ClassVar
+from typing import Any
 
 import aiohttp
 from aiohttp import client_proto, http_exceptions, http_parser, web
 import pytest
 
 from custom_components.sms_gateways.gateways import transport
-from custom_components.sms_gateways.gateways.client import Gateway
 from custom_components.sms_gateways.gateways.exceptions import (
-    AuthError,
-    EmptyMessageError,
     GatewayError,
-    InvalidNumberError,
-    InvalidOptionError,
-    MessageTooLongError,
-    NoRecipientsError,
     ProtocolError,
     TemporaryError,
-    UnsupportedOptionError,
 )
-from custom_components.sms_gateways.gateways.models import (
-    AccountInfo,
-    Capabilities,
-    RecipientResult,
-    SendOptions,
-)
-from custom_components.sms_gateways.gateways.numbers import to_e164
 from custom_components.sms_gateways.gateways.transport import Readable
-from tests.fakes.base import FakeProvider, Fault
-
-
-class EchoFake(FakeProvider):
-    """Accepts every number except those ending in 0; answers 401 for the key "bad"."""
-
-    key = "echo"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.batches: list[list[str]] = []
-
-    @property
-    def credentials(self) -> dict[str, str]:
-        return {"api_key": "good"}
-
-    def routes(self) -> list[web.RouteDef]:
-        return [web.post("/send", self._send)]
-
-    async def _send(self, request: web.Request) -> web.StreamResponse:
-        body = await request.json()
-        if request.headers.get("key") == "bad":
-            return web.Response(status=401)
-        self.batches.append(body["to"])
-        return web.json_response(
-            [{"to": n, "ok": not n.endswith("0"), "id": f"id-{n}"} for n in body["to"]]
-        )
-
-    def malformed_body(self) -> web.Response:
-        return web.Response(text="<html>")
-
-    def auth_failure(self, request: web.Request) -> web.Response:
-        return web.Response(status=401)
-
-    def error_response(self, request: web.Request, code: str) -> web.Response:
-        return web.Response(status=int(code))
-
-
-class EchoGateway(Gateway):
-    """A minimal provider: 3 numbers a request, two requests at once."""
-
-    key = "echo"
-    name = "Echo"
-    model = "test"
-    default_url = "http://127.0.0.1:9"
-    capabilities = Capabilities(
-        max_length=20, max_recipients_per_request=3, max_concurrent_requests=2, flash=True
-    )
-    secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
-    fields: ClassVar[tuple[str, ...]] = ("api_key",)
-
-    async def async_validate(self) -> AccountInfo:
-        return AccountInfo("a", "a")
-
-    def format_number(self, number: str) -> str:
-        return to_e164(number, "MX")
-
-    async def _async_send_batch(
-        self, numbers: Sequence[str], text: str, options: SendOptions
-    ) -> list[RecipientResult]:
-        answer = await self._request(
-            "POST",
-            "/send",
-            json={"to": list(numbers)},
-            headers={"key": self._credentials["api_key"]},
-        )
-        if answer.status == 401:
-            raise AuthError("rejected", code="401")
-        try:
-            items: list[dict[str, Any]] = json.loads(answer.body)
-        except ValueError:
-            raise ProtocolError("not JSON") from None
-        return [
-            RecipientResult(
-                i["to"], i["ok"], i["id"] if i["ok"] else None, None if i["ok"] else "no"
-            )
-            for i in items
-        ]
-
-
-NUMBERS = [f"+52551234567{i}" for i in range(8)]
-
-
-@pytest.fixture
-async def echo(serve: Any, session: aiohttp.ClientSession) -> tuple[EchoFake, EchoGateway]:
-    fake = EchoFake()
-    url = await serve(fake)
-    return fake, EchoGateway(session, {"api_key": "good"}, url=url, timeout=0.3)
-
-
-async def test_batches_and_per_recipient_results(echo: tuple[EchoFake, EchoGateway]) -> None:
-    fake, gateway = echo
-    result = await gateway.async_send([*NUMBERS, NUMBERS[1]], "hola")
-    # 8 distinct numbers (the repeat is sent once) in batches of at most 3.
-    assert sorted(len(b) for b in fake.batches) == [2, 3, 3]
-    assert result.requests == 3
-    assert [r.number for r in result.results] == NUMBERS
-    assert [r.number for r in result.rejected] == [NUMBERS[0]]
-    assert result.accepted[0].message_id == f"id-{NUMBERS[1]}"
-    assert result.text.segments == 1
-
-
-@pytest.mark.parametrize(
-    ("numbers", "text", "options", "error"),
-    [
-        ([], "hola", SendOptions(), NoRecipientsError),
-        (NUMBERS, "   ", SendOptions(), EmptyMessageError),
-        (NUMBERS, "x" * 21, SendOptions(), MessageTooLongError),
-        ([*NUMBERS, "12"], "hola", SendOptions(), InvalidNumberError),
-        (NUMBERS, "hola", SendOptions(sender_id="HOME"), UnsupportedOptionError),
-        (
-            NUMBERS,
-            "hola",
-            SendOptions(send_at=datetime.now(UTC) - timedelta(minutes=1)),
-            UnsupportedOptionError,
-        ),
-    ],
-)
-async def test_nothing_sent_on_bad_input(
-    echo: tuple[EchoFake, EchoGateway],
-    numbers: list[str],
-    text: str,
-    options: SendOptions,
-    error: type[Exception],
-) -> None:
-    fake, gateway = echo
-    with pytest.raises(error):
-        await gateway.async_send(numbers, text, options)
-    assert fake.state.requests == []
-
-
-async def test_send_at_must_be_future_and_aware(session: aiohttp.ClientSession) -> None:
-    class Scheduling(EchoGateway):
-        capabilities = Capabilities(max_length=20, max_recipients_per_request=3, schedule=True)
-
-    gateway = Scheduling(session, {"api_key": "good"})
-    with pytest.raises(InvalidOptionError):
-        gateway.check_options(SendOptions(send_at=datetime.now(UTC) - timedelta(seconds=1)))
-    with pytest.raises(InvalidOptionError):
-        gateway.check_options(SendOptions(send_at=datetime(2999, 1, 1)))  # noqa: DTZ001
-    gateway.check_options(SendOptions(send_at=datetime.now(UTC) + timedelta(minutes=5)))
-
-
-async def test_all_batches_rejected_credentials_raise(
-    serve: Any, session: aiohttp.ClientSession
-) -> None:
-    fake = EchoFake()
-    gateway = EchoGateway(session, {"api_key": "bad"}, url=await serve(fake))
-    with pytest.raises(AuthError):
-        await gateway.async_send(NUMBERS, "hola")
-
-
-async def test_a_failed_batch_is_reported_not_retried(echo: tuple[EchoFake, EchoGateway]) -> None:
-    fake, gateway = echo
-    fake.set_fault(Fault.HTTP_500, count=1)
-    result = await gateway.async_send(NUMBERS, "hola")
-    # One batch of three failed; it was not sent again, the others went through.
-    assert len(fake.state.requests) == 3
-    failed = [r for r in result.rejected if r.code == "500"]
-    assert len(failed) == 3
-    assert all("HTTP 500" in (r.reason or "") for r in failed)
+from tests.fakes.base import Fault
+from tests.gateways.echo import NUMBERS, EchoFake, EchoGateway
 
 
 @pytest.mark.parametrize(
