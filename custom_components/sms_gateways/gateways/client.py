@@ -1,7 +1,7 @@
 """Define the interface every gateway implements, and the checks and batching they share.
 
-Nothing here imports Home Assistant: the `gateways` package could be published as a library. The Home
-Assistant side only ever talks to `Gateway`, so it never branches on the provider.
+Nothing here imports Home Assistant: the `gateways` package could be published as a library. The
+Home Assistant side only ever talks to `Gateway`, so it never branches on the provider.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ class Gateway(ABC):
         raise UnsupportedError(f"{self.name} reports no balance")
 
     async def async_poll_inbound(self, since: datetime | None) -> list[InboundMessage]:
-        """Return messages received since `since` (ignored by providers that forget what they gave)."""
+        """Return messages received since `since` (ignored by a provider that forgets them)."""
         raise UnsupportedError(f"{self.name} has no inbound polling")
 
     async def async_poll_reports(self, message_ids: Sequence[str]) -> list[DeliveryReport]:
@@ -194,7 +194,7 @@ class Gateway(ABC):
     def prepare(
         self, numbers: Sequence[str], text: str, options: SendOptions
     ) -> tuple[list[str], TextInfo]:
-        """Validate a whole send before any request: provider-form numbers (deduplicated) and text."""
+        """Validate a whole send before any request: provider-form numbers (no repeats) and text."""
         if not numbers:
             raise NoRecipientsError("No recipient", {"provider": self.name})
         self.check_options(options)

@@ -126,7 +126,7 @@ class UnencodableTextError(ValidationError):
 
 
 def _charsets(content_type: str | None) -> list[str]:
-    """The charsets to try, in order: the declared one, then GBK and GB18030."""
+    """Return the charsets to try, in order: the declared one, then GBK and GB18030."""
     match = _CHARSET.search(content_type or "")
     declared = match[1].strip().lower() if match else None
     if declared is None or declared in _GBK_ALIASES:
@@ -135,7 +135,7 @@ def _charsets(content_type: str | None) -> list[str]:
 
 
 def _decode(body: bytes, content_type: str | None = None) -> str:
-    """The answer's text in the charset its `Content-Type` declares, else GBK (or GB18030).
+    """Decode the answer in the charset its `Content-Type` declares, else GBK (or GB18030).
 
     Assumption: the document never says which charset the answers are in; the requests are GBK
     (as every public client of the service sends them), so GBK is used when nothing is declared,
@@ -167,7 +167,7 @@ def _check_query_code(text: str) -> None:
 
 
 def parse_send_answer(text: str, batch: Sequence[str]) -> list[RecipientResult]:
-    """One result per number of `batch` from a send answer (`0|a|b|d` or a negative code).
+    """Return one result per number of `batch` from a send answer (`0|a|b|d` or a code).
 
     `a` numbers were accepted, `b` failed, `d` lists one SMSID per accepted number. The answer
     does not say which numbers failed, so ids are matched to numbers only when they cannot be
@@ -206,7 +206,7 @@ def parse_send_answer(text: str, batch: Sequence[str]) -> list[RecipientResult]:
 
 
 def _items(text: str, what: str) -> list[tuple[str, str, str]]:
-    """The `id;phone;rest` items of a report or inbound answer (`N|item|item...`, or `0`)."""
+    """Return the `id;phone;rest` items of a report or inbound answer (`N|item|item...`, `0`)."""
     _check_query_code(text)
     count, *items = text.split("|")
     if not _COUNT.fullmatch(count.strip()):
@@ -231,7 +231,7 @@ def _as_given(phone: str) -> str:
 
 
 def parse_reports(text: str, number: Callable[[str], str] = _as_given) -> list[DeliveryReport]:
-    """Delivery reports from `N|smsid;phone;status|...` (-1 no report, 10 sent, 20 failed).
+    """Read delivery reports from `N|smsid;phone;status|...` (-1 no report, 10 sent, 20 failed).
 
     `number` turns the phone as the server wrote it into the form to report (E.164).
     """
@@ -258,7 +258,7 @@ def parse_reports(text: str, number: Callable[[str], str] = _as_given) -> list[D
 def parse_inbound(
     text: str, now: datetime, number: Callable[[str], str] = _as_given
 ) -> list[InboundMessage]:
-    """Received messages from `N|id;phone;text|...` (or the example's `id,phone;text`).
+    """Read received messages from `N|id;phone;text|...` (or the example's `id,phone;text`).
 
     `number` turns the sender as the server wrote it into the form to report (E.164).
 
@@ -273,7 +273,7 @@ def parse_inbound(
 
 
 def parse_balance(text: str) -> Balance:
-    """Messages left, from a number of at least 0 (or `-1`/`-7` for rejected credentials)."""
+    """Read the messages left: a number of at least 0 (or `-1`/`-7`, rejected credentials)."""
     _check_query_code(text)
     if not _BALANCE.fullmatch(text):
         raise ProtocolError("112088.net answered the balance request with something unreadable")
@@ -303,13 +303,13 @@ class DuanxintongGateway(Gateway):
     secret_fields: ClassVar[tuple[str, ...]] = ("password",)
 
     async def async_validate(self) -> AccountInfo:
-        """The balance call checks the user name and password (there is no account endpoint)."""
+        """Check the user name and password with the balance call (there is no account endpoint)."""
         balance = await self.async_balance()
         username = str(self._credentials.get("username", ""))
         return AccountInfo(account_id=username, name=username, balance=balance)
 
     def format_number(self, number: str) -> str:
-        """Mainland China only: 11-digit mobiles, landlines with their area code and leading 0."""
+        """Return a number of mainland China: 11-digit mobile, or landline with area code and 0."""
         national = numbers.national_in(number, "CN", self.default_region)
         if not _NUMBER.fullmatch(national):
             raise InvalidNumberError(
@@ -357,7 +357,7 @@ class DuanxintongGateway(Gateway):
     def _billed_chunks(
         self, numbers: Sequence[str], text: str, options: SendOptions
     ) -> list[Sequence[str]]:
-        """`numbers` in runs whose billed parts (numbers x parts) stay within 100."""
+        """Split `numbers` in runs whose billed parts (numbers x parts) stay within 100."""
         size = max(1, MAX_BILLED_PER_REQUEST // self.billed(text, options).segments)
         return [numbers[i : i + size] for i in range(0, len(numbers), size)]
 
@@ -386,7 +386,7 @@ class DuanxintongGateway(Gateway):
     async def _async_send_request(
         self, numbers: Sequence[str], text: str, options: SendOptions
     ) -> list[RecipientResult]:
-        """One send request for `numbers`."""
+        """Make one send request for `numbers`."""
         params = {"send_phone": ",".join(numbers), "send_content": text}
         if options.send_at is not None:
             params["send_time"] = options.send_at.astimezone(CHINA_STANDARD_TIME).strftime(
@@ -395,11 +395,11 @@ class DuanxintongGateway(Gateway):
         return parse_send_answer(await self._get(PATH_SEND, params), numbers)
 
     async def async_balance(self) -> Balance:
-        """Messages left on the account."""
+        """Return the messages left on the account."""
         return parse_balance(await self._get(PATH_BALANCE))
 
     async def async_poll_reports(self, message_ids: Sequence[str]) -> list[DeliveryReport]:
-        """Up to 100 new reports of the account; `message_ids` is not needed (nor usable) here.
+        """Fetch up to 100 new reports of the account; `message_ids` is not needed (nor usable).
 
         One request per poll: the server forgets what it hands out, so an error in a second
         request must not throw away the first one's reports. The next poll fetches the rest.
@@ -407,11 +407,11 @@ class DuanxintongGateway(Gateway):
         return parse_reports(await self._get(PATH_REPORTS), self.sender)
 
     async def async_poll_inbound(self, since: datetime | None) -> list[InboundMessage]:
-        """Up to 50 messages received since the last poll (`since` is not needed: see above)."""
+        """Fetch up to 50 messages received since the last poll (`since` is not needed either)."""
         return parse_inbound(await self._get(PATH_INBOUND), datetime.now(UTC), self.sender)
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> str:
-        """GET `path` with the credentials and `params` as a GBK query; the answer's text."""
+        """Get `path` with the credentials and `params` as a GBK query; return the answer's text."""
         query = {
             "us_name": str(self._credentials.get("username", "")),
             "us_pwd": str(self._credentials.get("password", "")),
@@ -465,7 +465,7 @@ class DuanxintongGateway(Gateway):
 
 
 def _redirect_host(headers: Mapping[str, str]) -> str:
-    """The host a redirect points to, for an error message."""
+    """Return the host a redirect points to, for an error message."""
     try:
         host = URL(header(headers, "location") or "").host
     except ValueError:

@@ -86,12 +86,12 @@ _NO_PERMISSION = "Insufficient permissions (refused right after a fresh sign-in)
 
 
 def _seg(value: str) -> str:
-    """One path segment: credentials may hold `/`, `?` or `#`, so nothing is left unquoted."""
+    """Quote one path segment: credentials may hold `/`, `?` or `#`, so nothing is left as is."""
     return quote(value, safe="")
 
 
 def parse_answer(answer: HttpAnswer) -> dict[str, Any]:
-    """The answer's JSON (or JavaScript literal) object; documented failures raise.
+    """Return the answer's JSON (or JavaScript literal) object; raise documented failures.
 
     A JSON code in the body is more precise than the HTTP status, so it is looked at first.
     """
@@ -145,13 +145,13 @@ def _raise(cls: type[GatewayError], code: str | None, reason: str) -> NoReturn:
 
 
 def refused_after_sign_in(err: AuthError) -> RefusedError:
-    """The refusal a 401 (or 4002) means when it persists right after a fresh sign-in."""
+    """Return the refusal a 401 (or 4002) means when it persists right after a fresh sign-in."""
     reason = f"{_NO_PERMISSION}: {err.reason}" if err.reason else _NO_PERMISSION
     return _parse.error(NAME, RefusedError, err.code, reason, label="code ")
 
 
 def without_accents(text: str) -> str:
-    """`text` with its accents dropped ("canción" → "cancion"), as sent without `conAcento`."""
+    """Drop the accents of `text` ("canción" → "cancion"), as it is sent without `conAcento`."""
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize(
         "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -159,7 +159,7 @@ def without_accents(text: str) -> str:
 
 
 def with_accents(text: str, options: SendOptions) -> bool:
-    """Whether to send with `conAcento`: as the user chose, else when the text needs it.
+    """Tell whether to send with `conAcento`: as the user chose, else when the text needs it.
 
     Without a choice, a text that stripping would change ("año" → "ano", "canción") or that GSM-7
     cannot carry goes with accents: it costs 70 characters a message instead of 160, but arrives as
@@ -171,7 +171,7 @@ def with_accents(text: str, options: SendOptions) -> bool:
 
 
 def billed_text(text: str, accents: bool) -> TextInfo:
-    """Encoding and segments as EnvioSMS sends and bills `text`.
+    """Return encoding and segments as EnvioSMS sends and bills `text`.
 
     The document: "conAcento | Bandera que indica si se quiere enviar un mensaje con acentos (solo
     70 caracteres por SMS) | 0/False" (a flag for sending a message with accents, only 70
@@ -195,7 +195,7 @@ async def _after_sign_in[T](call: Awaitable[T]) -> T:
 
 
 def parse_balance(record: Mapping[str, Any]) -> Balance:
-    """The user record's `balance` (a number, or a numeric string) in pesos."""
+    """Read the user record's `balance` (a number, or a numeric string) in pesos."""
     value = record.get("balance")
     if isinstance(value, (int, float, str)) and not isinstance(value, bool):
         try:
@@ -238,7 +238,7 @@ class EnvioSmsGateway(Gateway):
 
     @cached_property
     def _sign_in_lock(self) -> asyncio.Lock:
-        """Return the lock one sign-in holds: sends run concurrently, the others wait for its keys."""
+        """Return the lock of signing in: of concurrent sends, one signs in, the others wait."""
         return asyncio.Lock()
 
     async def async_validate(self) -> AccountInfo:
@@ -252,7 +252,7 @@ class EnvioSmsGateway(Gateway):
         )
 
     async def async_balance(self) -> Balance:
-        """The user record's `balance`, with the kept token (signing in again if it expired)."""
+        """Read the user record's `balance` with the kept token (signing in again if it expired)."""
         if self._token is not None:
             try:
                 return parse_balance(await self._user(self._token))
@@ -261,11 +261,11 @@ class EnvioSmsGateway(Gateway):
         return parse_balance(await self._sign_in())
 
     def billed(self, text: str, options: SendOptions) -> TextInfo:
-        """GSM-7 without accents, or UCS-2 (70 a message) with `conAcento`."""
+        """Count GSM-7 without accents, or UCS-2 (70 a message) with `conAcento`."""
         return billed_text(text, with_accents(text, options))
 
     def format_number(self, number: str) -> str:
-        """A 10-digit Mexican number."""
+        """Return a 10-digit Mexican number."""
         written = number.strip()
         if written.startswith(("+", "00")):
             digits = "".join(c for c in written if c.isdigit()).removeprefix("00")
@@ -310,7 +310,7 @@ class EnvioSmsGateway(Gateway):
         return [RecipientResult(number, True, message_id=f"enviosms:{uuid.uuid4().hex}")]
 
     async def _send_keys(self, *, stale: int | None) -> tuple[tuple[str, str], int, bool]:
-        """The kept API key and secret, signing in when there are none or they are `stale`.
+        """Return the kept API key and secret, signing in when there are none or they are `stale`.
 
         `stale` is the generation of keys a send saw refused; returned are the keys, their
         generation, and whether this call signed in to get them.
@@ -331,7 +331,7 @@ class EnvioSmsGateway(Gateway):
         )
 
     async def _sign_in(self) -> dict[str, Any]:
-        """A new token, then the user record (keeping its API key and secret).
+        """Sign in: a new token, then the user record (keeping its API key and secret).
 
         A refused password is `AuthError` (reauthentication); the token just issued being refused
         by `/user` is a refusal (`RefusedError`): the credentials were right.
@@ -345,7 +345,7 @@ class EnvioSmsGateway(Gateway):
         return await _after_sign_in(self._user(token))
 
     async def _user(self, token: str) -> dict[str, Any]:
-        """The user record (name, keys, balance, price); keeps the keys."""
+        """Fetch the user record (name, keys, balance, price) and keep its keys."""
         record = parse_answer(await self._request("GET", f"/user/{_seg(token)}"))
         apik, apis = _parse.text(record.get("apik")), _parse.text(record.get("apis"))
         if not apik or not apis:

@@ -131,7 +131,7 @@ def _raise(code: int, reason: str | None) -> NoReturn:
 
 
 def parse_answer(answer: HttpAnswer) -> dict[str, Any]:
-    """The body of a successful call; any other status raises the error its code means.
+    """Return the body of a successful call; raise the error any other status means.
 
     `status` comes as a string ("0") in the documents and as a number from some servers.
     """
@@ -155,7 +155,7 @@ def parse_answer(answer: HttpAnswer) -> dict[str, Any]:
 
 
 def parse_balance(body: Mapping[str, Any]) -> Balance:
-    """`{"balance": "99.990000", "gift": "50.00000", "credit": "0"}`: the paid balance."""
+    """Read the paid balance of `{"balance": "99.990000", "gift": "50.00000", "credit": "0"}`."""
     value = body.get("balance")
     try:
         amount = float(value) if isinstance(value, (int, float, str)) else math.nan
@@ -172,7 +172,7 @@ def _digits(number: str) -> str:
 
 
 def _international(number: str) -> str:
-    """A sender in E.164 when it is a valid number; digits are read as country code and number.
+    """Return a sender in E.164 when it is a valid number (digits: country code and number).
 
     The gateway passes its own `sender` (which also knows the entry's default country).
     """
@@ -182,7 +182,7 @@ def _international(number: str) -> str:
 def parse_send(
     body: Mapping[str, Any], numbers_: Sequence[str], order_ids: Mapping[str, str]
 ) -> list[RecipientResult]:
-    """One result per number: `array` lists only the numbers the provider accepted.
+    """Return one result per number: `array` lists only the numbers the provider accepted.
 
     Each entry is matched by the `orderId` we gave its number, else by its `number`.
     """
@@ -214,7 +214,7 @@ def parse_send(
 
 
 def _when(value: Any) -> tuple[datetime, str] | None:
-    """A provider time, aware, and its wall-clock form as the provider wrote it.
+    """Return a provider time, aware, and its wall-clock form as the provider wrote it.
 
     Accepted: ISO 8601 with or without a zone ("2021-02-12T09:30:03+08:00", "2022-11-09 11:00:00")
     and unix seconds or milliseconds (the report push's `timestamp`). The wall clock, without zone,
@@ -239,7 +239,7 @@ def _when(value: Any) -> tuple[datetime, str] | None:
 
 
 def inbound_id(sender: str, text: str, wall_clock: str) -> str:
-    """The id of an inbound SMS: a fingerprint of its sender, text and receive time.
+    """Return the id of an inbound SMS: a fingerprint of its sender, text and receive time.
 
     Assumption: an MO has no id of its own. `sendId`/`sendid` is the number it arrived on (the
     documents' example is "918663322141", and it is optional) and the push's `msgid` is the message
@@ -253,7 +253,7 @@ def inbound_id(sender: str, text: str, wall_clock: str) -> str:
 def _report(
     item: Mapping[str, Any], *, pushed: bool, sender: Sender = _international
 ) -> DeliveryReport | None:
-    """A `/getReport` entry `{msgId, number, receiveTime, status}` or a push `{msgid, mobile, …}`.
+    """Read a `/getReport` entry `{msgId, number, receiveTime, status}` or a push `{msgid, …}`.
 
     The two keep different status tables (`_REPORT_STATUS`, `_PUSH_DELIVERED`).
     """
@@ -286,7 +286,7 @@ def _report(
 def _inbound(
     item: Mapping[str, Any], now: datetime, sender: Sender = _international
 ) -> InboundMessage | None:
-    """A `/recordMo` record `{number, sendId, receiveTime, content}` or a push `{mobile, …}`."""
+    """Read a `/recordMo` record `{number, sendId, receiveTime, content}` or a push `{mobile…}`."""
     origin = _parse.first(item, "number", "mobile")
     content = item.get("content")
     if not origin or not isinstance(content, str) or not content:
@@ -298,7 +298,7 @@ def _inbound(
 
 
 def parse_reports(body: Mapping[str, Any], sender: Sender = _international) -> list[DeliveryReport]:
-    """`/getReport`'s `array`; ids still queued are simply absent (`nofound`)."""
+    """Read `/getReport`'s `array`; ids still queued are simply absent (`nofound`)."""
     items = body.get("array")
     if items is None:
         return []
@@ -314,7 +314,7 @@ def parse_reports(body: Mapping[str, Any], sender: Sender = _international) -> l
 def parse_records(
     body: Mapping[str, Any], now: datetime, sender: Sender = _international
 ) -> tuple[list[InboundMessage], int, int]:
-    """`/recordMo`'s page: the messages, how many records it held, and the number of pages."""
+    """Read a `/recordMo` page: its messages, how many records it held, and the page count."""
     data = body.get("data")
     # Assumption: an empty inbox may come as `data: null` or without `records`.
     if data is None:
@@ -335,7 +335,7 @@ def parse_records(
 
 
 def parse_push(body: bytes, now: datetime, sender: Sender = _international) -> WebhookPayload:
-    """One push: a report, an inbound SMS, or a list of them.
+    """Parse one push: a report, an inbound SMS, or a list of them.
 
     A report is `{appId, msgid, mobile, status, reason, timestamp, …}`, an inbound SMS `{msgid,
     mobile, reply_time, content, sendid, …}`. The documents' examples are not strict JSON
@@ -371,7 +371,7 @@ _order_state = {"last": 0}
 
 
 def _order_ids(numbers_: Sequence[str]) -> dict[str, str]:
-    """A fresh `orderId` per number: unique per message, digits only.
+    """Return a fresh `orderId` per number: unique per message, digits only.
 
     The document: "orderId | String | 自定义消息id,orderId 数量和手机号码数量需保持一致" (custom
     message id; as many orderIds as numbers); it is optional. The status table has "-20 Data
@@ -416,7 +416,7 @@ class ItniotechGateway(Gateway):
         return str(self._credentials.get("app_id") or "").strip()
 
     def _sender(self, options: SendOptions) -> str | None:
-        """The send's sender id, else the entry's default; None leaves it to the provider."""
+        """Return the send's sender id, else the entry's default; None leaves it to the provider."""
         own = (options.sender_id or "").strip()
         default = str(self._credentials.get("sender_id") or "").strip()
         return own or default or None
@@ -446,7 +446,7 @@ class ItniotechGateway(Gateway):
         return parse_answer(answer)
 
     async def async_validate(self) -> AccountInfo:
-        """`/getBalance` proves the key and secret; the app id names the account.
+        """Prove the key and secret with `/getBalance`; the app id names the account.
 
         Assumption: `/getBalance` needs no app id, so a wrong app id shows at the first send (-32).
         """
@@ -454,15 +454,15 @@ class ItniotechGateway(Gateway):
         return AccountInfo(account_id=self._app_id, name=self._app_id, balance=balance)
 
     async def async_balance(self) -> Balance:
-        """`/getBalance`'s `balance`."""
+        """Return `/getBalance`'s `balance`."""
         return parse_balance(await self._call("GET", "/getBalance"))
 
     def format_number(self, number: str) -> str:
-        """Country code and number, no `+` (`91856321412`)."""
+        """Return country code and number, no `+` (`91856321412`)."""
         return numbers.digits_with_country_code(number, self.default_region)
 
     def check_options(self, options: SendOptions) -> None:
-        """The sender id (the send's or the entry's) has at most 32 characters."""
+        """Also refuse a sender id (the send's or the entry's) of more than 32 characters."""
         super().check_options(options)
         sender = self._sender(options)
         if sender is not None and len(sender) > MAX_SENDER_ID:
@@ -489,7 +489,7 @@ class ItniotechGateway(Gateway):
         return parse_send(answer, numbers_, order_ids)
 
     async def async_poll_reports(self, message_ids: Sequence[str]) -> list[DeliveryReport]:
-        """`/getReport` for the ids still pending, 200 a call."""
+        """Fetch `/getReport` for the ids still pending, 200 a call."""
         ids = list(dict.fromkeys(i for i in message_ids if i))
         reports: list[DeliveryReport] = []
         for start in range(0, len(ids), REPORT_IDS_PER_CALL):
@@ -501,7 +501,7 @@ class ItniotechGateway(Gateway):
         return reports
 
     async def async_poll_inbound(self, since: datetime | None) -> list[InboundMessage]:
-        """`/recordMo` pages from `since` (ten minutes back on a first poll) to now."""
+        """Fetch `/recordMo` pages from `since` (ten minutes back on a first poll) to now."""
         now = datetime.now(UTC)
         # The end is rounded up: a message of this very second is not left out.
         end = (now + timedelta(seconds=1)).replace(microsecond=0)
@@ -535,6 +535,6 @@ class ItniotechGateway(Gateway):
     def parse_webhook(
         self, body: bytes, headers: Mapping[str, str], *, now: float | None = None
     ) -> WebhookPayload:
-        """A report or inbound push (lenient JSON, unsigned)."""
+        """Parse a report or inbound push (lenient JSON, unsigned)."""
         moment = datetime.fromtimestamp(now, UTC) if now is not None else datetime.now(UTC)
         return parse_push(body, moment, self.sender)

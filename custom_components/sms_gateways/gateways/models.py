@@ -70,7 +70,7 @@ class SendOptions:
 
 @dataclass(frozen=True, slots=True)
 class RecipientResult:
-    """What became of one recipient: accepted with the provider's id, or rejected with its reason."""
+    """What became of one recipient: accepted with the provider's id, or refused with its reason."""
 
     number: str
     accepted: bool

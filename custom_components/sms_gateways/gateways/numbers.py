@@ -82,7 +82,7 @@ def parse(
 def to_e164(
     number: str, default_region: str | None = None, *, country_code_digits: bool = False
 ) -> str:
-    """`+` followed by country code and national number."""
+    """Return `+` followed by country code and national number."""
     return phonenumbers.format_number(
         parse(number, default_region, country_code_digits=country_code_digits),
         phonenumbers.PhoneNumberFormat.E164,
@@ -90,7 +90,7 @@ def to_e164(
 
 
 def digits_with_country_code(number: str, default_region: str | None = None) -> str:
-    """Country code and national number, no `+` (Itniotech)."""
+    """Return country code and national number, no `+` (Itniotech)."""
     return to_e164(number, default_region, country_code_digits=True)[1:]
 
 
@@ -99,7 +99,7 @@ def digits_with_country_code(number: str, default_region: str | None = None) -> 
 def sender_e164(
     value: str, default_region: str | None = None, *, country_code_digits: bool = False
 ) -> str:
-    """An inbound sender in E.164 when it is a phone number; otherwise as the provider gave it.
+    """Return an inbound sender in E.164 when it is a phone number, else as the provider gave it.
 
     Only a *valid* number is rewritten (an alphanumeric sender id or a short code stays as it is),
     with the same reading rule as `parse`.
@@ -117,7 +117,7 @@ def sender_e164(
 
 
 def national_in(number: str, region: str, default_region: str | None = None) -> str:
-    """The national significant number of a number that must belong to `region`.
+    """Return the national significant number of a number that must belong to `region`.
 
     Used for providers that reach one country only (EnvioSMS: 10-digit Mexican numbers; 112088:
     mainland China, where landlines keep their area code with its leading 0).
@@ -133,7 +133,7 @@ def national_in(number: str, region: str, default_region: str | None = None) -> 
 
 
 def mask(number: str) -> str:
-    """A number with all but its last 4 digits hidden, for diagnostics and logs."""
+    """Hide all but the last 4 digits of a number, for diagnostics and logs."""
     if len(number) <= 4:
         return "*" * len(number)
     return "*" * (len(number) - 4) + number[-4:]

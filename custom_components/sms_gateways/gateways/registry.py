@@ -1,4 +1,4 @@
-"""The provider registry: key -> gateway class."""
+"""Map each provider key to its gateway class."""
 
 from __future__ import annotations
 

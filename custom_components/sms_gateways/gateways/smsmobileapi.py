@@ -196,7 +196,7 @@ class SmsMobileApiGateway(Gateway):
         return AccountInfo(account_id=digest, name=self.name)
 
     def format_number(self, number: str) -> str:
-        """`+` and country code: the API wants international numbers."""
+        """Return `+` and country code: the API wants international numbers."""
         return to_e164(number, self.default_region)
 
     # -- sending -----------------------------------------------------------------------------
@@ -218,7 +218,7 @@ class SmsMobileApiGateway(Gateway):
     # -- polling -----------------------------------------------------------------------------
 
     async def async_poll_inbound(self, since: datetime | None) -> list[InboundMessage]:
-        """SMS the phone received (from `LATE_UPLOAD_SECONDS` before `since` where given)."""
+        """Fetch SMS the phone received (from `LATE_UPLOAD_SECONDS` before `since` where given)."""
         params: dict[str, str] = {}
         if since is not None:
             # A fixed look-back, not one growing with the time since the last poll: a message
@@ -230,7 +230,7 @@ class SmsMobileApiGateway(Gateway):
         return self._received_sms(await self._get("/getsms/", params))
 
     async def async_poll_reports(self, message_ids: Sequence[str]) -> list[DeliveryReport]:
-        """What became of the given sends: each looked up in the sent log by its guid.
+        """Tell what became of the given sends: each looked up in the sent log by its guid.
 
         The log is paged (`before`), so one unfiltered read shows only the newest sends; each id is
         asked with `guid_message` instead, at most `REPORT_LOOKUPS_PER_POLL` a poll, in turn.
@@ -262,7 +262,7 @@ class SmsMobileApiGateway(Gateway):
         return reports
 
     def _next_lookups(self, message_ids: Sequence[str]) -> list[str]:
-        """The next ids to look up: the oldest not yet asked in this round of all pending ids."""
+        """Return the next ids to look up: the oldest not yet asked in this round of pending ids."""
         ids = list(dict.fromkeys(i for i in message_ids if i))
         # Ids settled meanwhile leave the round; when every id was asked, a new round begins.
         asked = self._asked.intersection(ids)
@@ -407,7 +407,7 @@ class SmsMobileApiGateway(Gateway):
     def _result(
         self, answer: HttpAnswer, where: str, bad_request: type[GatewayError]
     ) -> dict[str, Any]:
-        """The `result` object of a 2xx answer; HTTP errors become the matching error."""
+        """Return the `result` object of a 2xx answer; HTTP errors become the matching error."""
         if not 200 <= answer.status < 300:
             code, reason = self._error_body(answer)
             if answer.status in (401, 403):
@@ -433,7 +433,7 @@ class SmsMobileApiGateway(Gateway):
         return result
 
     def _error_body(self, answer: HttpAnswer) -> tuple[str, str | None]:
-        """`{error, message}` of an HTTP error answer, as far as it can be read."""
+        """Read `{error, message}` of an HTTP error answer, as far as it can be read."""
         code, reason = str(answer.status), None
         try:
             body = loads(answer.body)
@@ -448,7 +448,7 @@ class SmsMobileApiGateway(Gateway):
         return code, reason
 
     def _scrub(self, text: str) -> str:
-        """A provider text with the key cut out, should the provider ever echo it."""
+        """Cut the key out of a provider text, should the provider ever echo it."""
         for secret in (self._api_key, self._webhook_secret):
             if secret:
                 text = text.replace(secret, "***")
@@ -459,7 +459,7 @@ class SmsMobileApiGateway(Gateway):
 
 
 def _error_code(value: Any) -> str | None:
-    """`error` as the provider's code, or None when it means success (0, "0", "", absent)."""
+    """Return `error` as the provider's code, or None when it means success (0, "0", "", absent)."""
     if value is None or value is False:
         return None
     if value is True:
@@ -476,7 +476,7 @@ def _error_code(value: Any) -> str | None:
 
 
 def _names_the_key(note: str) -> bool:
-    """Whether an application error's note is about the API key."""
+    """Tell whether an application error's note is about the API key."""
     lowered = note.lower()
     return ("key" in lowered or "clé" in lowered) and any(
         word in lowered for word in ("invalid", "wrong", "unknown", "expired", "incorrect", "bad")
@@ -484,7 +484,7 @@ def _names_the_key(note: str) -> bool:
 
 
 def _unix(value: Any) -> datetime | None:
-    """Unix seconds (a number or numeric text) as an aware UTC datetime."""
+    """Read Unix seconds (a number or numeric text) as an aware UTC datetime."""
     if isinstance(value, bool):
         return None
     try:
@@ -495,7 +495,7 @@ def _unix(value: Any) -> datetime | None:
 
 
 def _datetime(value: Any) -> datetime | None:
-    """ISO 8601 or "YYYY-MM-DD HH:MM:SS"; without a zone it is UTC."""
+    """Read ISO 8601 or "YYYY-MM-DD HH:MM:SS"; without a zone it is UTC."""
     text = _parse.text(value)
     if not text:
         return None
@@ -513,7 +513,7 @@ def _fingerprint(sender: str, text: str, received_at: datetime) -> str:
 
 
 def _received_row(row: Mapping[str, Any], e164: Callable[[str], str]) -> InboundMessage | None:
-    """One `/getsms/` row, or None if it lacks a sender, a text or a time.
+    """Read one `/getsms/` row; None if it lacks a sender, a text or a time.
 
     Assumption: `/getsms/` lists SMS only. Its rows (OpenAPI `ReceivedSmsResponse`: id,
     sIdentifiantPhone, timestamp_unix, message, number, guid, alias) carry no channel; received
@@ -534,7 +534,7 @@ def _errored(value: Any) -> bool:
 
 
 def _log_report(row: Mapping[str, Any], now: float) -> DeliveryReport | None:
-    """One row of the sent log as a report, or None if it cannot be understood.
+    """Read one row of the sent log as a report; None if it cannot be understood.
 
     Assumption: rows look like `{guid, recipients|number, status, error_api, error_mobile,
     timestamp_unix}`; public client code also shows `send_from_mobile` ("1" once the phone sent
@@ -592,7 +592,7 @@ def _log_report(row: Mapping[str, Any], now: float) -> DeliveryReport | None:
 
 
 def _parse_legacy(data: Mapping[str, Any], e164: Callable[[str], str]) -> InboundMessage:
-    """The documents' push: `{date, hour, time_received, message, number, guid}`."""
+    """Read the documents' push: `{date, hour, time_received, message, number, guid}`."""
     sender, text = _parse.text(data.get("number")), data.get("message")
     if not sender or not isinstance(text, str) or not text:
         raise PayloadError("SMSMobileAPI push has no number or message")
@@ -606,7 +606,7 @@ def _parse_legacy(data: Mapping[str, Any], e164: Callable[[str], str]) -> Inboun
 
 
 def _parse_envelope(envelope: Mapping[str, Any], e164: Callable[[str], str]) -> WebhookPayload:
-    """The Webhook V2 envelope `{id, type, api_version, created_at, occurred_at, data}`."""
+    """Read the Webhook V2 envelope `{id, type, api_version, created_at, occurred_at, data}`."""
     event_id, kind, data = (
         _parse.text(envelope.get("id")),
         envelope.get("type"),
@@ -647,7 +647,7 @@ def _event_message(
     occurred_at: datetime | None,
     e164: Callable[[str], str],
 ) -> InboundMessage | None:
-    """The message of an `sms.received` / `whatsapp.received` event (None: nothing to show)."""
+    """Read the message of an `sms.received` / `whatsapp.received` event (None: none to show)."""
     sender = _parse.first(data, "from", "number", "sender")
     text = data.get("message", data.get("text"))
     if (
