@@ -18,6 +18,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from yarl import URL
 
+from .cloudhook import CONF_CLOUDHOOK_URL
 from .const import (
     CONF_API_SECRET,
     CONF_APP_ID,
@@ -28,7 +29,6 @@ from .const import (
 from .data import SmsGatewaysConfigEntry
 from .gateways.base import RequestCounter
 from .gateways.numbers import mask
-from .webhook import CONF_CLOUDHOOK_URL
 
 # Secrets, and whatever names the account (the title and unique id are made from it).
 TO_REDACT = {
@@ -132,7 +132,7 @@ async def async_get_config_entry_diagnostics(
             "last_recipient": mask(last.recipient) if last and last.recipient else None,
             "pending_reports": len(runtime.tracker.pending),
         },
-        "inbox": runtime.inbox.diagnostics() if runtime.inbox is not None else None,
+        "inbox": runtime.inbox.diagnostics(),
         "webhook": {
             # Whether the provider has an address to push to (external URL or cloudhook).
             "url_known": runtime.webhook_url is not None,

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -47,8 +48,7 @@ from .const import (
     SOURCE_WEBHOOK,
 )
 from .contacts import names_by_number
-from .data import SmsGatewaysConfigEntry
-from .delivery import DeliveryState
+from .delivery import DeliveryState, DeliveryTracker
 from .gateways.base import DeliveryReport, InboundMessage, WebhookPayload
 from .inbox_store import InboxFile, InboxNotSavedError, storage_key
 from .ledger import Ledger, LedgerFullError, Pending
@@ -71,10 +71,19 @@ def signal_message(entry_id: str) -> str:
 class Inbox:
     """Deduplicates, persists and fires an entry's inbound messages and delivery reports."""
 
-    def __init__(self, hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
-        """Nothing is loaded until `async_load`."""
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, provider: str, tracker: DeliveryTracker
+    ) -> None:
+        """Keep what the events carry; nothing is loaded until `async_load`.
+
+        `entry` gives the id, title, options and contacts, and ends the listeners with the entry;
+        `provider` is the gateway's key, in every event; `tracker` is restored from the file and
+        saved with it.
+        """
         self._hass = hass
         self._entry = entry
+        self._provider = provider
+        self._tracker = tracker
         self._ledger = Ledger()
         self._file = InboxFile(hass, entry.entry_id, entry.title, self._data, self._saved)
         # Batches written as fired, each with the number of its change: a batch fires once the
@@ -101,7 +110,7 @@ class Inbox:
         self.cursor = dt_util.parse_datetime(cursor) if isinstance(cursor, str) else None
         last = data.get("last_delivery")
         pending_reports = data.get("pending_reports")
-        self._entry.runtime_data.tracker.restore(
+        self._tracker.restore(
             DeliveryState.from_dict(last) if isinstance(last, dict) else None,
             pending_reports if isinstance(pending_reports, dict) else {},
         )
@@ -125,9 +134,7 @@ class Inbox:
             None,
         )
         # Sends change the last delivery state and the ids waiting for a report: keep them too.
-        self._entry.async_on_unload(
-            self._entry.runtime_data.tracker.async_add_listener(self._tracker_changed)
-        )
+        self._entry.async_on_unload(self._tracker.async_add_listener(self._tracker_changed))
 
         @callback
         def started(hass: HomeAssistant) -> None:
@@ -244,11 +251,10 @@ class Inbox:
 
     @callback
     def _fire(self, messages: list[Pending], reports: list[DeliveryReport]) -> None:
-        runtime = self._entry.runtime_data
         base = {
             ATTR_CONFIG_ENTRY_ID: self._entry.entry_id,
             ATTR_DEVICE_ID: self._device_id,
-            ATTR_PROVIDER: runtime.gateway.key,
+            ATTR_PROVIDER: self._provider,
         }
         signal = signal_message(self._entry.entry_id)
         known = names_by_number(self._entry) if messages else {}
@@ -276,7 +282,7 @@ class Inbox:
             self.fired_messages += 1
         for report in reports:
             # The tracker's listeners (the sensor, and the file's `changed`) run here.
-            runtime.tracker.record_report(report)
+            self._tracker.record_report(report)
             self._hass.bus.async_fire(
                 EVENT_DELIVERY_REPORT,
                 {
@@ -289,7 +295,7 @@ class Inbox:
             self.fired_reports += 1
 
     def _data(self) -> dict[str, Any]:
-        tracker = self._entry.runtime_data.tracker
+        tracker = self._tracker
         return {
             **self._ledger.stored(),
             "cursor": self.cursor.isoformat() if self.cursor else None,

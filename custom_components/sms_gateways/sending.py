@@ -21,7 +21,7 @@ from homeassistant.util import dt as dt_util
 from .const import CONF_PLAIN_CHARACTERS, DOMAIN
 from .contacts import resolve_recipients
 from .data import SmsGatewaysConfigEntry
-from .errors import action_error
+from .errors import Stage, translated_errors
 from .gateways.base import SendOptions, SendResult
 from .gateways.errors import AuthError, GatewayError, ValidationError
 from .gateways.text import plain_lookalikes
@@ -146,24 +146,22 @@ async def async_send(
     if entry.options.get(CONF_PLAIN_CHARACTERS, False):
         message, replaced = plain_lookalikes(message)
     guard = entry.runtime_data.guard
-    try:
+    with translated_errors(gateway.name, Stage.ACTION):
         # What the provider will bill, as far as it can be known before sending.
         planned = gateway.check_text(message, options).segments * len(numbers)
-    except GatewayError as err:
-        raise action_error(err, gateway.name) from err
     await guard.async_reserve(planned)
-    try:
-        result = await gateway.async_send(list(recipients), message, options)
-    except AuthError as err:
-        await guard.async_settle(planned, 0)
-        entry.async_start_reauth(hass)
-        raise action_error(err, gateway.name) from err
-    except ValidationError as err:
-        await guard.async_settle(planned, 0)
-        raise action_error(err, gateway.name) from err
-    except GatewayError as err:
-        # A time-out may have been sent: it stays counted (the guard errs on the safe side).
-        raise action_error(err, gateway.name) from err
+    # Refused: the reservation is given back. Any other failure (a time-out) may have been sent,
+    # so it stays counted: the guard errs on the safe side.
+    with translated_errors(gateway.name, Stage.ACTION):
+        try:
+            result = await gateway.async_send(list(recipients), message, options)
+        except AuthError:
+            await guard.async_settle(planned, 0)
+            entry.async_start_reauth(hass)
+            raise
+        except ValidationError:
+            await guard.async_settle(planned, 0)
+            raise
     await guard.async_settle(planned, result.text.segments * len(result.accepted))
     entry.runtime_data.tracker.record_send(result)
     if result.accepted and (balance := entry.runtime_data.balance_coordinator) is not None:
