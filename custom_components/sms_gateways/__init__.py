@@ -138,7 +138,7 @@ async def _async_update_listener(hass: HomeAssistant, entry: SmsGatewaysConfigEn
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
-    """Delete what the entry kept: its inbox and count files, cloudhook and repair issues."""
+    """Delete what the removed entry kept: its files, its cloudhook and its repair issues."""
     await async_remove_inbox(hass, entry.entry_id)
     await async_remove_count(hass, entry.entry_id)
     if CONF_WEBHOOK_ID in entry.data and CONF_CLOUDHOOK_URL in entry.data:

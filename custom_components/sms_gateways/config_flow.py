@@ -237,7 +237,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def _async_webhook_url(self, data: dict[str, Any]) -> str:
-        """The URL the provider must push to: the cloudhook with Home Assistant Cloud.
+        """Return the URL the provider must push to: the cloudhook with Home Assistant Cloud.
 
         The cloudhook is made here, not at setup, so that the user copies the URL that will
         actually be used; it is saved with the entry (setup reuses it) or dropped if the flow
@@ -258,7 +258,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def async_remove(self) -> None:
-        """The flow ended: a cloudhook it made that no entry kept is deleted."""
+        """Delete a cloudhook the ended flow made that no entry kept."""
         if self._pending is None or (url := self._pending.get(CONF_CLOUDHOOK_URL)) is None:
             return
         if any(

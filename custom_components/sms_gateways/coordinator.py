@@ -46,7 +46,7 @@ def balance_interval(entry: ConfigEntry) -> timedelta:
 
 
 class _GatewayCoordinator[DataT](DataUpdateCoordinator[DataT]):
-    """Poll a gateway: its errors translated, a poll cut by Home Assistant's stop no outage."""
+    """Poll a gateway, its errors translated; a poll cut by Home Assistant's stop is no outage."""
 
     config_entry: ConfigEntry
 
@@ -92,7 +92,7 @@ class _GatewayCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """Ask the provider; a `GatewayError` is translated by `_async_update_data`."""
 
     def _kept_when_cut(self) -> DataT | None:
-        """Return the data to keep when Home Assistant's stop cut a poll; None: an error."""
+        """Return what a poll cut by Home Assistant's stop yields; None makes it an error."""
         return self.data
 
 
@@ -150,9 +150,9 @@ class BalanceCoordinator(_GatewayCoordinator[Balance]):
 
 
 class InboxCoordinator(_GatewayCoordinator[int]):
-    """Poll inbound messages and delivery reports: one request per endpoint per `scan_interval`.
+    """Poll inbound messages and delivery reports every `scan_interval`.
 
-    The data is the number of new messages and reports of the last poll; what matters happens in
+    One request per endpoint and poll. The data is the number of new messages and reports of the last poll; what matters happens in
     the inbox (events) and the delivery tracker (the sensor).
     """
 

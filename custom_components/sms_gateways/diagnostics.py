@@ -1,4 +1,4 @@
-"""Diagnostics: what a bug report needs, with every secret redacted and numbers masked."""
+"""Report what a bug report needs, with every secret redacted and numbers masked."""
 
 from __future__ import annotations
 
@@ -68,7 +68,10 @@ def _traffic(counter: RequestCounter) -> dict[str, Any]:
 
 
 def _safe_url(url: str) -> str:
-    """Host and path of an API root: no user info, query or fragment (a proxy may carry a key)."""
+    """Return host and path of an API root: no user info, query or fragment.
+
+    A proxy's URL may carry a key in any of them.
+    """
     parsed = URL(url)
     if parsed.user or parsed.password or parsed.query_string or parsed.fragment:
         parsed = parsed.with_user(None).with_query(None).with_fragment(None)
@@ -78,7 +81,7 @@ def _safe_url(url: str) -> str:
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SmsGatewaysConfigEntry
 ) -> dict[str, Any]:
-    """Provider, capabilities, options, coordinator states and counts; no secret."""
+    """Return provider, capabilities, options, coordinator states and counts; no secret."""
     runtime = entry.runtime_data
     gateway = runtime.gateway
     data = dict(entry.data)

@@ -1,4 +1,4 @@
-"""Exactly once, and acknowledged only when durable: an entry's inbound messages and reports.
+"""Take an entry's inbound messages and reports exactly once, acknowledged when durable.
 
 Every inbound message and delivery report, polled or pushed, comes through `Inbox`:
 - the ledger (ledger.py) drops what was fired or waits already — polled twice, pushed twice,
@@ -60,16 +60,16 @@ CURSOR_OVERLAP = timedelta(seconds=60)
 
 
 class InboxBusyError(Exception):
-    """A push cannot be taken now (too much waits, or the inbox cannot be saved)."""
+    """Refuse a push for now: too much waits, or the inbox cannot be saved."""
 
 
 def signal_message(entry_id: str) -> str:
-    """The dispatcher signal an entry's `incoming_sms` event entity listens to."""
+    """Return the dispatcher signal an entry's `incoming_sms` event entity listens to."""
     return f"{DOMAIN}_{entry_id}_message_received"
 
 
 class Inbox:
-    """Deduplicates, persists and fires an entry's inbound messages and delivery reports."""
+    """Deduplicate, persist and fire an entry's inbound messages and delivery reports."""
 
     def __init__(
         self, hass: HomeAssistant, entry: ConfigEntry, provider: str, tracker: DeliveryTracker
@@ -117,7 +117,7 @@ class Inbox:
 
     @callback
     def async_start(self) -> None:
-        """The entities exist: fire what waits (also what a restart left unfired).
+        """Fire what waits (also what a restart left unfired): the entities exist now.
 
         While Home Assistant is still starting, automations may not be listening yet: messages
         then wait (saved) until it has started.
@@ -148,7 +148,7 @@ class Inbox:
         self._file.changed()
 
     async def async_stop(self) -> None:
-        """Write what changed now: a reload reads the file straight away."""
+        """Write what changed now, as the entry unloads: a reload reads the file straight away."""
         self._started = False
         if self.cursor_follows_pushes:
             # Everything until now came by push; the next start asks from here (with overlap).
@@ -178,7 +178,7 @@ class Inbox:
         return new
 
     async def async_accept_push(self, payload: WebhookPayload) -> int:
-        """Take what a webhook push carried; return once it is on disk (then it may be answered).
+        """Take what a webhook push carried; return once it is on disk (to be answered then).
 
         A push the provider repeats (same event id, at-least-once delivery) is taken once, and is
         answered only once the first copy is on disk. `InboxBusyError`: not taken, not to be
@@ -199,12 +199,12 @@ class Inbox:
 
     @callback
     def advance_cursor(self, polled_at: datetime) -> None:
-        """The poll that started at `polled_at` succeeded: the next one starts a little earlier."""
+        """Start the next poll a little before `polled_at`, when the poll started that succeeded."""
         self.cursor = polled_at - CURSOR_OVERLAP
         self._file.changed()
 
     def diagnostics(self) -> dict[str, Any]:
-        """Counts only: no message text, no number."""
+        """Return counts only: no message text, no number."""
         return {
             "seen_ids": self._ledger.seen_count,
             "waiting_to_fire": len(self._ledger.pending)
@@ -240,7 +240,7 @@ class Inbox:
 
     @callback
     def _saved(self) -> None:
-        """A write reached the disk: fire the batches it recorded as fired, awaiting nothing."""
+        """Fire the batches a write on disk recorded as fired, awaiting nothing."""
         written = self._file.written
         while self._firing and self._firing[0][0] <= written:
             _, messages, reports = self._firing.pop(0)

@@ -14,22 +14,22 @@ from .gateways.base import Balance
 
 
 def low_balance_issue_id(entry_id: str) -> str:
-    """The low-balance issue of an entry."""
+    """Return the id of an entry's low-balance issue."""
     return f"low_balance_{entry_id}"
 
 
 def webhook_issue_id(entry_id: str) -> str:
-    """The unreachable-webhook issue of an entry."""
+    """Return the id of an entry's unreachable-webhook issue."""
     return f"webhook_unreachable_{entry_id}"
 
 
 def spending_issue_id(entry_id: str) -> str:
-    """The near-the-daily-limit issue of an entry."""
+    """Return the id of an entry's near-the-daily-limit issue."""
     return f"daily_limit_near_{entry_id}"
 
 
 def inbox_issue_id(entry_id: str) -> str:
-    """The inbox-not-saved issue of an entry."""
+    """Return the id of an entry's inbox-not-saved issue."""
     return f"inbox_not_saved_{entry_id}"
 
 
@@ -116,7 +116,7 @@ def _create(
 
 @callback
 def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
-    """The entry is gone: so are its issues."""
+    """Delete the issues of an entry that is gone."""
     ir.async_delete_issue(hass, DOMAIN, low_balance_issue_id(entry_id))
     ir.async_delete_issue(hass, DOMAIN, webhook_issue_id(entry_id))
     ir.async_delete_issue(hass, DOMAIN, inbox_issue_id(entry_id))
