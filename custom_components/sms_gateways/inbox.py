@@ -60,7 +60,7 @@ CURSOR_OVERLAP = timedelta(seconds=60)
 
 
 class InboxBusyError(Exception):
-    """Refuse a push for now: too much waits, or the inbox cannot be saved."""
+    """Signal that a push cannot be taken now: too much waits, or the inbox cannot be saved."""
 
 
 def signal_message(entry_id: str) -> str:
