@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import suppress
 from typing import Any
 
-from homeassistant.components import cloud, webhook
+from homeassistant.components import webhook
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigEntry,
@@ -23,7 +22,7 @@ from homeassistant.const import (
     CONF_URL,
     CONF_WEBHOOK_ID,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
@@ -41,6 +40,7 @@ import phonenumbers
 import voluptuous as vol
 
 from .client import create_gateway
+from .cloudhook import CONF_CLOUDHOOK_URL, async_create_cloudhook, async_delete_cloudhook
 from .const import (
     CONF_BALANCE_THRESHOLD,
     CONF_DAILY_LIMIT,
@@ -62,7 +62,6 @@ from .errors import flow_error
 from .gateways.base import AccountInfo, Gateway
 from .gateways.errors import GatewayError, InvalidNumberError
 from .gateways.registry import GATEWAYS
-from .webhook import CONF_CLOUDHOOK_URL
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _TEXT = TextSelector()
@@ -115,12 +114,6 @@ def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
         for key, value in user_input.items()
         if not (isinstance(value, str) and not value.strip())
     }
-
-
-async def _async_delete_cloudhook(hass: HomeAssistant, webhook_id: str) -> None:
-    """Drop a cloudhook no entry uses; the cloud being gone meanwhile is not an error."""
-    with suppress(cloud.CloudNotAvailable, ValueError):
-        await cloud.async_delete_cloudhook(hass, webhook_id)
 
 
 class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -244,7 +237,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def _async_webhook_url(self, data: dict[str, Any]) -> str:
-        """The URL the provider must push to: the cloudhook with Home Assistant Cloud.
+        """Return the URL the provider must push to: the cloudhook with Home Assistant Cloud.
 
         The cloudhook is made here, not at setup, so that the user copies the URL that will
         actually be used; it is saved with the entry (setup reuses it) or dropped if the flow
@@ -253,14 +246,10 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
         webhook_id: str = data[CONF_WEBHOOK_ID]
         if url := data.get(CONF_CLOUDHOOK_URL):
             return str(url)
-        if "cloud" in self.hass.config.components and cloud.async_active_subscription(self.hass):
-            try:
-                url = await cloud.async_create_cloudhook(self.hass, webhook_id)
-            except cloud.CloudNotAvailable:
-                LOGGER.debug("Home Assistant Cloud is not connected: showing the local URL")
-            else:
-                data[CONF_CLOUDHOOK_URL] = url
-                return str(url)
+        # None without a subscription, or while the cloud is not connected: the local URL.
+        if (url := await async_create_cloudhook(self.hass, webhook_id)) is not None:
+            data[CONF_CLOUDHOOK_URL] = url
+            return url
         try:
             return webhook.async_generate_url(self.hass, webhook_id)
         except NoURLAvailableError:
@@ -269,7 +258,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def async_remove(self) -> None:
-        """The flow ended: a cloudhook it made that no entry kept is deleted."""
+        """Delete a cloudhook the ended flow made that no entry kept."""
         if self._pending is None or (url := self._pending.get(CONF_CLOUDHOOK_URL)) is None:
             return
         if any(
@@ -278,7 +267,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
         ):
             return
         self.hass.async_create_task(
-            _async_delete_cloudhook(self.hass, self._pending[CONF_WEBHOOK_ID]),
+            async_delete_cloudhook(self.hass, self._pending[CONF_WEBHOOK_ID]),
             "sms_gateways drop unused cloudhook",
         )
 

@@ -1,17 +1,21 @@
-"""Saved contacts (`recipient` subentries): addressed by name or entity id, recognised inbound."""
+"""Look up saved contacts (`recipient` subentries) by name, entity id or inbound number.
+
+They take any config entry (only its subentries are read), so the inbox can use them without
+importing the entry's typed runtime data.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 
 from .const import CONF_PHONE_NUMBER, DOMAIN, SUBENTRY_RECIPIENT
-from .data import SmsGatewaysConfigEntry
 
 NOTIFY_PREFIX = "notify."
 
@@ -26,12 +30,12 @@ class Contact:
 
 
 def contact_key(subentry_id: str) -> str:
-    """The unique-id suffix of a contact's notify entity."""
+    """Return the unique-id suffix of a contact's notify entity."""
     return f"recipient_{subentry_id}"
 
 
-def contacts(entry: SmsGatewaysConfigEntry) -> list[Contact]:
-    """The entry's contacts, in the order they were added."""
+def contacts(entry: ConfigEntry) -> list[Contact]:
+    """Return the entry's contacts, in the order they were added."""
     return [
         Contact(str(sub.data.get(CONF_NAME) or sub.title), str(sub.data[CONF_PHONE_NUMBER]), sid)
         for sid, sub in entry.subentries.items()
@@ -39,16 +43,16 @@ def contacts(entry: SmsGatewaysConfigEntry) -> list[Contact]:
     ]
 
 
-def names_by_number(entry: SmsGatewaysConfigEntry) -> dict[str, str]:
-    """Contact name by E.164 number (inbound senders are E.164 when they are numbers)."""
+def names_by_number(entry: ConfigEntry) -> dict[str, str]:
+    """Return contact names by E.164 number (inbound senders are E.164 when numbers)."""
     return {contact.number: contact.name for contact in contacts(entry)}
 
 
 @callback
 def resolve_recipients(
-    hass: HomeAssistant, entry: SmsGatewaysConfigEntry, recipients: Sequence[str]
+    hass: HomeAssistant, entry: ConfigEntry, recipients: Sequence[str]
 ) -> list[str]:
-    """Numbers for `recipients`: each a number, a contact's name or its notify entity id.
+    """Return the numbers of `recipients`: numbers, contacts' names or notify entity ids.
 
     A recipient with a letter in it is a name (matched ignoring case and surrounding spaces) or,
     starting with `notify.`, an entity id; anything else is left for the gateway to read as a

@@ -1,38 +1,48 @@
-"""The typed config entry and what it holds while loaded."""
+"""Type the config entry by what a loaded entry holds.
+
+Setup builds every part with its collaborators passed in, then assigns this once, whole; nothing
+writes into it afterwards. Only setup and the consumers of a loaded entry (platforms, actions,
+diagnostics) import this module: the parts themselves never do, so there is no import cycle.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 
+from .coordinator import BalanceCoordinator, InboxCoordinator
 from .delivery import DeliveryTracker
 from .gateways.base import AccountInfo, Gateway
-
-if TYPE_CHECKING:
-    from homeassistant.components.notify.legacy import BaseNotificationService
-
-    from .coordinator import BalanceCoordinator, InboxCoordinator
-    from .guard import SpendingGuard
-    from .inbox import Inbox
+from .guard import SpendingGuard
+from .inbox import Inbox
+from .webhook import WebhookEndpoint
 
 
-@dataclass(slots=True)
+@dataclass(kw_only=True, slots=True)
 class SmsGatewaysData:
-    """Everything one loaded entry needs: the client, its coordinators and its inbox."""
+    """Hold what one loaded entry runs on: the client, its guard, inbox and pollers.
+
+    None only where the provider lacks the feature: no balance, nothing to poll, no pushes.
+    """
 
     gateway: Gateway
     account: AccountInfo
     guard: SpendingGuard
-    tracker: DeliveryTracker = field(default_factory=DeliveryTracker)
-    balance_coordinator: BalanceCoordinator | None = None
-    inbox_coordinator: InboxCoordinator | None = None
-    inbox: Inbox | None = None
-    # The URL a provider pushes to (webhook or cloudhook), None where it does not push.
-    webhook_url: str | None = None
-    # The legacy notify service, so unloading can remove it.
-    notify_service: BaseNotificationService | None = None
+    tracker: DeliveryTracker
+    inbox: Inbox
+    balance_coordinator: BalanceCoordinator | None
+    inbox_coordinator: InboxCoordinator | None
+    webhook: WebhookEndpoint | None
+    # TEMP until the notify.py merge: notify.py still stores its legacy service here (on a slots
+    # dataclass an attribute must be a field); it unregisters the service itself after the merge.
+    notify_service: Any = None
+
+    @property
+    def webhook_url(self) -> str | None:
+        """Return the URL the provider pushes to (webhook or cloudhook); None if it has none."""
+        return self.webhook.url if self.webhook is not None else None
 
 
 type SmsGatewaysConfigEntry = ConfigEntry[SmsGatewaysData]

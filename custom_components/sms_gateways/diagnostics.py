@@ -1,4 +1,4 @@
-"""Diagnostics: what a bug report needs, with every secret redacted and numbers masked."""
+"""Report what a bug report needs, with every secret redacted and numbers masked."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from yarl import URL
 
+from .cloudhook import CONF_CLOUDHOOK_URL
 from .const import (
     CONF_API_SECRET,
     CONF_APP_ID,
@@ -28,7 +29,6 @@ from .const import (
 from .data import SmsGatewaysConfigEntry
 from .gateways.base import RequestCounter
 from .gateways.numbers import mask
-from .webhook import CONF_CLOUDHOOK_URL
 
 # Secrets, and whatever names the account (the title and unique id are made from it).
 TO_REDACT = {
@@ -68,7 +68,10 @@ def _traffic(counter: RequestCounter) -> dict[str, Any]:
 
 
 def _safe_url(url: str) -> str:
-    """Host and path of an API root: no user info, query or fragment (a proxy may carry a key)."""
+    """Return host and path of an API root: no user info, query or fragment.
+
+    A proxy's URL may carry a key in any of them.
+    """
     parsed = URL(url)
     if parsed.user or parsed.password or parsed.query_string or parsed.fragment:
         parsed = parsed.with_user(None).with_query(None).with_fragment(None)
@@ -78,7 +81,7 @@ def _safe_url(url: str) -> str:
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SmsGatewaysConfigEntry
 ) -> dict[str, Any]:
-    """Provider, capabilities, options, coordinator states and counts; no secret."""
+    """Return provider, capabilities, options, coordinator states and counts; no secret."""
     runtime = entry.runtime_data
     gateway = runtime.gateway
     data = dict(entry.data)
@@ -132,7 +135,7 @@ async def async_get_config_entry_diagnostics(
             "last_recipient": mask(last.recipient) if last and last.recipient else None,
             "pending_reports": len(runtime.tracker.pending),
         },
-        "inbox": runtime.inbox.diagnostics() if runtime.inbox is not None else None,
+        "inbox": runtime.inbox.diagnostics(),
         "webhook": {
             # Whether the provider has an address to push to (external URL or cloudhook).
             "url_known": runtime.webhook_url is not None,

@@ -1,10 +1,16 @@
-"""The one place where gateway errors become Home Assistant errors.
+"""Translate gateway errors into Home Assistant errors, in one place.
 
-Call sites never translate errors themselves: services, notify, coordinators, setup and the config
-flow all come through here, so the same failure reads the same everywhere and in every language.
+Call sites never translate errors themselves: setup, the coordinators and the send path wrap their
+gateway calls in `translated_errors`, and the config flow asks `flow_error`, so the same failure
+reads the same everywhere and in every language.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import NoReturn
 
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -32,13 +38,59 @@ _ACTION_KEYS: tuple[tuple[type[GatewayError], str], ...] = (
 )
 
 
+class Stage(Enum):
+    """Name where a gateway call failed: it decides what Home Assistant does next."""
+
+    # Reauthentication, or a later retry of the setup.
+    SETUP = "setup"
+    # Reauthentication, or the entities unavailable until the next poll.
+    UPDATE = "update"
+    # The caller of an action or notify service reads why.
+    ACTION = "action"
+
+
+@contextmanager
+def translated_errors(provider: str, stage: Stage) -> Iterator[None]:
+    """Raise a gateway error of the block as the Home Assistant error `stage` calls for.
+
+    The gateway error stays the cause, for the debug log.
+    """
+    try:
+        yield
+    except GatewayError as err:
+        _raise_translated(err, provider, stage)
+
+
+def _raise_translated(err: GatewayError, provider: str, stage: Stage) -> NoReturn:
+    if stage is Stage.ACTION:
+        raise _action_error(err, provider) from err
+    placeholders = {"provider": provider, "reason": _reason(err)}
+    if isinstance(err, AuthError):
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="auth_failed",
+            translation_placeholders=placeholders,
+        ) from err
+    if stage is Stage.SETUP:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="provider_unavailable",
+            translation_placeholders=placeholders,
+        ) from err
+    raise UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key="update_failed",
+        translation_placeholders=placeholders,
+    ) from err
+
+
 def _reason(err: GatewayError) -> str:
     reason = err.reason or str(err)
     return f"{reason} ({err.code})" if err.code and err.code not in reason else reason
 
 
-def action_error(err: GatewayError, provider: str) -> HomeAssistantError:
-    """The error a service action or notify call raises for `err`."""
+def _action_error(err: GatewayError, provider: str) -> HomeAssistantError:
+    """Return the error a service action or notify call raises for `err`."""
     if isinstance(err, ValidationError):
         return ServiceValidationError(
             str(err),
@@ -55,40 +107,8 @@ def action_error(err: GatewayError, provider: str) -> HomeAssistantError:
     )
 
 
-def setup_error(err: GatewayError, provider: str) -> HomeAssistantError:
-    """The error `async_setup_entry` raises: reauthentication or a later retry."""
-    placeholders = {"provider": provider, "reason": _reason(err)}
-    if isinstance(err, AuthError):
-        return ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="auth_failed",
-            translation_placeholders=placeholders,
-        )
-    return ConfigEntryNotReady(
-        translation_domain=DOMAIN,
-        translation_key="provider_unavailable",
-        translation_placeholders=placeholders,
-    )
-
-
-def update_error(err: GatewayError, provider: str) -> HomeAssistantError:
-    """The error a coordinator raises: reauthentication, or unavailable until the next poll."""
-    placeholders = {"provider": provider, "reason": _reason(err)}
-    if isinstance(err, AuthError):
-        return ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="auth_failed",
-            translation_placeholders=placeholders,
-        )
-    return UpdateFailed(
-        translation_domain=DOMAIN,
-        translation_key="update_failed",
-        translation_placeholders=placeholders,
-    )
-
-
 def flow_error(err: GatewayError) -> str:
-    """The config flow's form error for `err`."""
+    """Return the config flow's form error for `err`."""
     if isinstance(err, AuthError):
         return "invalid_auth"
     if isinstance(err, TemporaryError):

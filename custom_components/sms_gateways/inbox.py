@@ -1,4 +1,4 @@
-"""Exactly once, and acknowledged only when durable: an entry's inbound messages and reports.
+"""Take an entry's inbound messages and reports exactly once, acknowledged when durable.
 
 Every inbound message and delivery report, polled or pushed, comes through `Inbox`:
 - the ledger (ledger.py) drops what was fired or waits already — polled twice, pushed twice,
@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -47,8 +48,7 @@ from .const import (
     SOURCE_WEBHOOK,
 )
 from .contacts import names_by_number
-from .data import SmsGatewaysConfigEntry
-from .delivery import DeliveryState
+from .delivery import DeliveryState, DeliveryTracker
 from .gateways.base import DeliveryReport, InboundMessage, WebhookPayload
 from .inbox_store import InboxFile, InboxNotSavedError, storage_key
 from .ledger import Ledger, LedgerFullError, Pending
@@ -60,21 +60,30 @@ CURSOR_OVERLAP = timedelta(seconds=60)
 
 
 class InboxBusyError(Exception):
-    """A push cannot be taken now (too much waits, or the inbox cannot be saved)."""
+    """Signal that a push cannot be taken now: too much waits, or the inbox cannot be saved."""
 
 
 def signal_message(entry_id: str) -> str:
-    """The dispatcher signal an entry's `incoming_sms` event entity listens to."""
+    """Return the dispatcher signal an entry's `incoming_sms` event entity listens to."""
     return f"{DOMAIN}_{entry_id}_message_received"
 
 
 class Inbox:
-    """Deduplicates, persists and fires an entry's inbound messages and delivery reports."""
+    """Deduplicate, persist and fire an entry's inbound messages and delivery reports."""
 
-    def __init__(self, hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:
-        """Nothing is loaded until `async_load`."""
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, provider: str, tracker: DeliveryTracker
+    ) -> None:
+        """Keep what the events carry; nothing is loaded until `async_load`.
+
+        `entry` gives the id, title, options and contacts, and ends the listeners with the entry;
+        `provider` is the gateway's key, in every event; `tracker` is restored from the file and
+        saved with it.
+        """
         self._hass = hass
         self._entry = entry
+        self._provider = provider
+        self._tracker = tracker
         self._ledger = Ledger()
         self._file = InboxFile(hass, entry.entry_id, entry.title, self._data, self._saved)
         # Batches written as fired, each with the number of its change: a batch fires once the
@@ -101,14 +110,14 @@ class Inbox:
         self.cursor = dt_util.parse_datetime(cursor) if isinstance(cursor, str) else None
         last = data.get("last_delivery")
         pending_reports = data.get("pending_reports")
-        self._entry.runtime_data.tracker.restore(
+        self._tracker.restore(
             DeliveryState.from_dict(last) if isinstance(last, dict) else None,
             pending_reports if isinstance(pending_reports, dict) else {},
         )
 
     @callback
     def async_start(self) -> None:
-        """The entities exist: fire what waits (also what a restart left unfired).
+        """Fire what waits (also what a restart left unfired): the entities exist now.
 
         While Home Assistant is still starting, automations may not be listening yet: messages
         then wait (saved) until it has started.
@@ -125,9 +134,7 @@ class Inbox:
             None,
         )
         # Sends change the last delivery state and the ids waiting for a report: keep them too.
-        self._entry.async_on_unload(
-            self._entry.runtime_data.tracker.async_add_listener(self._tracker_changed)
-        )
+        self._entry.async_on_unload(self._tracker.async_add_listener(self._tracker_changed))
 
         @callback
         def started(hass: HomeAssistant) -> None:
@@ -141,7 +148,7 @@ class Inbox:
         self._file.changed()
 
     async def async_stop(self) -> None:
-        """Write what changed now: a reload reads the file straight away."""
+        """Write what changed now, as the entry unloads: a reload reads the file straight away."""
         self._started = False
         if self.cursor_follows_pushes:
             # Everything until now came by push; the next start asks from here (with overlap).
@@ -171,7 +178,7 @@ class Inbox:
         return new
 
     async def async_accept_push(self, payload: WebhookPayload) -> int:
-        """Take what a webhook push carried; return once it is on disk (then it may be answered).
+        """Take what a webhook push carried; return once it is on disk (to be answered then).
 
         A push the provider repeats (same event id, at-least-once delivery) is taken once, and is
         answered only once the first copy is on disk. `InboxBusyError`: not taken, not to be
@@ -192,12 +199,12 @@ class Inbox:
 
     @callback
     def advance_cursor(self, polled_at: datetime) -> None:
-        """The poll that started at `polled_at` succeeded: the next one starts a little earlier."""
+        """Start the next poll a little before `polled_at`, when the poll started that succeeded."""
         self.cursor = polled_at - CURSOR_OVERLAP
         self._file.changed()
 
     def diagnostics(self) -> dict[str, Any]:
-        """Counts only: no message text, no number."""
+        """Return counts only: no message text, no number."""
         return {
             "seen_ids": self._ledger.seen_count,
             "waiting_to_fire": len(self._ledger.pending)
@@ -233,7 +240,7 @@ class Inbox:
 
     @callback
     def _saved(self) -> None:
-        """A write reached the disk: fire the batches it recorded as fired, awaiting nothing."""
+        """Fire the batches a write on disk recorded as fired, awaiting nothing."""
         written = self._file.written
         while self._firing and self._firing[0][0] <= written:
             _, messages, reports = self._firing.pop(0)
@@ -244,11 +251,10 @@ class Inbox:
 
     @callback
     def _fire(self, messages: list[Pending], reports: list[DeliveryReport]) -> None:
-        runtime = self._entry.runtime_data
         base = {
             ATTR_CONFIG_ENTRY_ID: self._entry.entry_id,
             ATTR_DEVICE_ID: self._device_id,
-            ATTR_PROVIDER: runtime.gateway.key,
+            ATTR_PROVIDER: self._provider,
         }
         signal = signal_message(self._entry.entry_id)
         known = names_by_number(self._entry) if messages else {}
@@ -276,7 +282,7 @@ class Inbox:
             self.fired_messages += 1
         for report in reports:
             # The tracker's listeners (the sensor, and the file's `changed`) run here.
-            runtime.tracker.record_report(report)
+            self._tracker.record_report(report)
             self._hass.bus.async_fire(
                 EVENT_DELIVERY_REPORT,
                 {
@@ -289,7 +295,7 @@ class Inbox:
             self.fired_reports += 1
 
     def _data(self) -> dict[str, Any]:
-        tracker = self._entry.runtime_data.tracker
+        tracker = self._tracker
         return {
             **self._ledger.stored(),
             "cursor": self.cursor.isoformat() if self.cursor else None,

@@ -1,32 +1,35 @@
-"""Repair issues: low balance, unreachable webhook, inbox not saved, daily limit near."""
+"""Raise and clear repair issues: low balance, unreachable webhook, inbox not saved, limit near.
+
+Callers pass ids, titles and figures, not the entry: nothing here reaches into an entry's runtime
+data, so every module may report an issue without importing the entry's type.
+"""
 
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import CONF_BALANCE_THRESHOLD, DOMAIN
-from .data import SmsGatewaysConfigEntry
+from .const import DOMAIN
 from .gateways.base import Balance
 
 
 def low_balance_issue_id(entry_id: str) -> str:
-    """The low-balance issue of an entry."""
+    """Return the id of an entry's low-balance issue."""
     return f"low_balance_{entry_id}"
 
 
 def webhook_issue_id(entry_id: str) -> str:
-    """The unreachable-webhook issue of an entry."""
+    """Return the id of an entry's unreachable-webhook issue."""
     return f"webhook_unreachable_{entry_id}"
 
 
 def spending_issue_id(entry_id: str) -> str:
-    """The near-the-daily-limit issue of an entry."""
+    """Return the id of an entry's near-the-daily-limit issue."""
     return f"daily_limit_near_{entry_id}"
 
 
 def inbox_issue_id(entry_id: str) -> str:
-    """The inbox-not-saved issue of an entry."""
+    """Return the id of an entry's inbox-not-saved issue."""
     return f"inbox_not_saved_{entry_id}"
 
 
@@ -55,47 +58,41 @@ def async_set_spending(
 
 @callback
 def async_check_balance(
-    hass: HomeAssistant, entry: SmsGatewaysConfigEntry, balance: Balance
+    hass: HomeAssistant,
+    entry_id: str,
+    title: str,
+    *,
+    provider: str,
+    balance: Balance,
+    threshold: float,
 ) -> None:
     """Raise the issue below the user's threshold (0 is off), clear it above."""
-    threshold = float(entry.options.get(CONF_BALANCE_THRESHOLD, 0) or 0)
-    issue_id = low_balance_issue_id(entry.entry_id)
+    issue_id = low_balance_issue_id(entry_id)
     if threshold <= 0 or balance.value >= threshold:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
     values = {"balance": f"{balance.value:g}", "threshold": f"{threshold:g}"}
     if balance.is_currency:
-        _warn(hass, entry, issue_id, "low_balance", {**values, "unit": balance.unit})
+        values["unit"] = balance.unit
+        key = "low_balance"
     else:
         # A count of messages: the unit is in the translated text, not a placeholder.
-        _warn(hass, entry, issue_id, "low_balance_messages", values)
+        key = "low_balance_messages"
+    placeholders = {"provider": provider, "account": title, **values}
+    _create(hass, issue_id, key, ir.IssueSeverity.WARNING, placeholders)
 
 
 @callback
 def async_set_webhook_reachable(
-    hass: HomeAssistant, entry: SmsGatewaysConfigEntry, reachable: bool
+    hass: HomeAssistant, entry_id: str, title: str, *, provider: str, reachable: bool
 ) -> None:
     """Tell the user when the provider has no way to reach the webhook."""
-    issue_id = webhook_issue_id(entry.entry_id)
+    issue_id = webhook_issue_id(entry_id)
     if reachable:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
-    _warn(hass, entry, issue_id, "webhook_unreachable", {})
-
-
-def _warn(
-    hass: HomeAssistant,
-    entry: SmsGatewaysConfigEntry,
-    issue_id: str,
-    key: str,
-    placeholders: dict[str, str],
-) -> None:
-    placeholders = {
-        "provider": entry.runtime_data.gateway.name,
-        "account": entry.title,
-        **placeholders,
-    }
-    _create(hass, issue_id, key, ir.IssueSeverity.WARNING, placeholders)
+    placeholders = {"provider": provider, "account": title}
+    _create(hass, issue_id, "webhook_unreachable", ir.IssueSeverity.WARNING, placeholders)
 
 
 def _create(
@@ -119,7 +116,7 @@ def _create(
 
 @callback
 def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
-    """The entry is gone: so are its issues."""
+    """Delete the issues of an entry that is gone."""
     ir.async_delete_issue(hass, DOMAIN, low_balance_issue_id(entry_id))
     ir.async_delete_issue(hass, DOMAIN, webhook_issue_id(entry_id))
     ir.async_delete_issue(hass, DOMAIN, inbox_issue_id(entry_id))

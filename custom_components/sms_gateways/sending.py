@@ -1,4 +1,4 @@
-"""One send path for the action, the legacy notify service and the notify entities.
+"""Send SMS: one path for the action, the legacy notify service and the notify entities.
 
 Validate everything first (nothing is sent on bad input), send through the gateway once (never
 retried: a second try could send the SMS twice), record the outcome for the
@@ -21,7 +21,7 @@ from homeassistant.util import dt as dt_util
 from .const import CONF_PLAIN_CHARACTERS, DOMAIN
 from .contacts import resolve_recipients
 from .data import SmsGatewaysConfigEntry
-from .errors import action_error
+from .errors import Stage, translated_errors
 from .gateways.base import SendOptions, SendResult
 from .gateways.errors import AuthError, GatewayError, ValidationError
 from .gateways.text import plain_lookalikes
@@ -42,7 +42,7 @@ SEND_AT_HORIZON = timedelta(days=365)
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """What one send did, and the numbers the user gave by their provider form."""
+    """Hold what one send did, and the numbers the user gave by their provider form."""
 
     result: SendResult
     # Provider form -> international form, for the response and errors.
@@ -51,12 +51,12 @@ class Sent:
     replaced: Mapping[str, str] = field(default_factory=dict)
 
     def e164(self, number: str) -> str:
-        """`number` (provider form) as the user's number in international form, where known."""
+        """Return `number` (provider form) as the user's number in international form, if known."""
         return self.numbers.get(number, number)
 
 
 def loaded_entry(hass: HomeAssistant, entry_id: str) -> SmsGatewaysConfigEntry:
-    """The loaded entry `entry_id` of this integration, or a translated error."""
+    """Return the loaded entry `entry_id` of this integration, or raise a translated error."""
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN:
         raise ServiceValidationError(
@@ -111,7 +111,7 @@ def check_send_at(entry: SmsGatewaysConfigEntry, send_at: datetime | None) -> No
 async def _async_user_numbers(
     entry: SmsGatewaysConfigEntry, recipients: Sequence[str]
 ) -> dict[str, str]:
-    """Provider form -> international form of the numbers the user gave.
+    """Map the numbers the user gave from provider form to international form.
 
     Parsed `PARSE_CHUNK` at a time, yielding to the event loop in between, so a long list does
     not stall it. A number that does not parse is left out: the gateway refuses it by name.
@@ -141,39 +141,37 @@ async def async_send(
     recipients = resolve_recipients(hass, entry, recipients)
     check_send_at(entry, options.send_at)
     numbers = await _async_user_numbers(entry, recipients)
-    gateway = entry.runtime_data.gateway
+    runtime = entry.runtime_data
+    gateway, guard = runtime.gateway, runtime.guard
     replaced: dict[str, str] = {}
     if entry.options.get(CONF_PLAIN_CHARACTERS, False):
         message, replaced = plain_lookalikes(message)
-    guard = entry.runtime_data.guard
-    try:
+    with translated_errors(gateway.name, Stage.ACTION):
         # What the provider will bill, as far as it can be known before sending.
         planned = gateway.check_text(message, options).segments * len(numbers)
-    except GatewayError as err:
-        raise action_error(err, gateway.name) from err
     await guard.async_reserve(planned)
-    try:
-        result = await gateway.async_send(list(recipients), message, options)
-    except AuthError as err:
-        await guard.async_settle(planned, 0)
-        entry.async_start_reauth(hass)
-        raise action_error(err, gateway.name) from err
-    except ValidationError as err:
-        await guard.async_settle(planned, 0)
-        raise action_error(err, gateway.name) from err
-    except GatewayError as err:
-        # A time-out may have been sent: it stays counted (the guard errs on the safe side).
-        raise action_error(err, gateway.name) from err
+    # Refused: the reservation is given back. Any other failure (a time-out) may have been sent,
+    # so it stays counted: the guard errs on the safe side.
+    with translated_errors(gateway.name, Stage.ACTION):
+        try:
+            result = await gateway.async_send(list(recipients), message, options)
+        except AuthError:
+            await guard.async_settle(planned, 0)
+            entry.async_start_reauth(hass)
+            raise
+        except ValidationError:
+            await guard.async_settle(planned, 0)
+            raise
     await guard.async_settle(planned, result.text.segments * len(result.accepted))
-    entry.runtime_data.tracker.record_send(result)
-    if result.accepted and (balance := entry.runtime_data.balance_coordinator) is not None:
+    runtime.tracker.record_send(result)
+    if result.accepted and (balance := runtime.balance_coordinator) is not None:
         # The credit changed: read it once the burst of sends is over.
         balance.async_schedule_refresh_after_send()
     return Sent(result, numbers, replaced)
 
 
 def response(sent: Sent) -> dict[str, Any]:
-    """The action's response (SPEC.md), numbers in international form."""
+    """Return the action's response (SPEC.md), numbers in international form."""
     result, e164 = sent.result, sent.e164
     return {
         "accepted": [e164(r.number) for r in result.accepted],
@@ -188,7 +186,7 @@ def response(sent: Sent) -> dict[str, Any]:
 
 
 def refusal(entry: SmsGatewaysConfigEntry, sent: Sent) -> HomeAssistantError | None:
-    """The error telling which recipients failed and why, or None if all were accepted."""
+    """Return the error naming the recipients that failed and why; None if all were accepted."""
     result = sent.result
     rejected = result.rejected
     if not rejected:
