@@ -41,7 +41,10 @@ def _text(message: str, title: str | None) -> str:
 async def async_get_service(
     hass: HomeAssistant, config: ConfigType, discovery_info: DiscoveryInfoType | None = None
 ) -> BaseNotificationService | None:
-    """Return the legacy service of the entry named in `discovery_info` (never from YAML)."""
+    """Return the legacy service of the entry named in `discovery_info` (never from YAML).
+
+    It goes when the entry unloads: a reload registers it again.
+    """
     if discovery_info is None:
         return None
     # Called while the entry is still setting up: it is not "loaded" yet.
@@ -51,7 +54,7 @@ async def async_get_service(
     if entry is None:
         return None
     service = SmsNotificationService(entry.entry_id)
-    entry.runtime_data.notify_service = service
+    entry.async_on_unload(service.async_unregister_services)
     return service
 
 
