@@ -60,9 +60,9 @@ class SmsGatewaysEntity(Entity):
         key: str | None = None,
         device: DeviceInfo | None = None,
     ) -> None:
-        """Describe the entity; `key` and `device` set apart one of several alike.
+        """Name the entity after `description`; `key` and `device` tell apart those sharing it.
 
-        One notify entity per contact shares a description: each has its contact's key and device.
+        A notify entity per contact shares one description: each has its contact's key and device.
         """
         super().__init__()
         self.entity_description = description
@@ -71,29 +71,17 @@ class SmsGatewaysEntity(Entity):
         self._attr_device_info = device or device_info(entry)
 
 
-def _nothing(data: SmsGatewaysData) -> Iterable[Listenable | None]:
-    return ()
-
-
-def _no_coordinator(data: SmsGatewaysData) -> DataUpdateCoordinator[Any] | None:
-    return None
-
-
-def _always(data: SmsGatewaysData) -> bool:
-    return True
-
-
 @dataclass(frozen=True, kw_only=True)
 class SmsGatewaysEntityDescription(EntityDescription):
     """Name what an entity's state is read from, so it is written again when that changes."""
 
     # The coordinator that polls the state: a failed poll makes the entity unavailable, and
     # `homeassistant.update_entity` asks it to poll now. None: nothing polls for the entity.
-    coordinator_fn: Callable[[SmsGatewaysData], DataUpdateCoordinator[Any] | None] = _no_coordinator
+    coordinator_fn: Callable[[SmsGatewaysData], DataUpdateCoordinator[Any] | None] = lambda _: None
     # What else changes the state (None: not there for this entry).
-    sources_fn: Callable[[SmsGatewaysData], Iterable[Listenable | None]] = _nothing
+    sources_fn: Callable[[SmsGatewaysData], Iterable[Listenable | None]] = lambda _: ()
     # False makes the entity unavailable, whatever its coordinator says.
-    available_fn: Callable[[SmsGatewaysData], bool] = _always
+    available_fn: Callable[[SmsGatewaysData], bool] = lambda _: True
 
 
 class SmsGatewaysFollowingEntity(SmsGatewaysEntity):
