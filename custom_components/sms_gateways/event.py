@@ -38,17 +38,15 @@ async def async_setup_entry(
     entry: SmsGatewaysConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """One per entry: every provider receives, by polling or by webhook."""
+    """Add one per entry: every provider receives, by polling or by webhook."""
     private = bool(entry.options.get(CONF_PRIVATE_TEXT, False))
-    async_add_entities([(PrivateIncomingSmsEvent if private else IncomingSmsEvent)(entry)])
+    async_add_entities(
+        [(PrivateIncomingSmsEvent if private else IncomingSmsEvent)(entry, INCOMING_SMS)]
+    )
 
 
 class IncomingSmsEvent(SmsGatewaysEntity, EventEntity):
-    """Triggered once per inbound SMS, with sender and text."""
-
-    def __init__(self, entry: SmsGatewaysConfigEntry) -> None:
-        """Listen to the entry's inbox."""
-        super().__init__(entry, INCOMING_SMS)
+    """Trigger once per inbound SMS, with sender and text."""
 
     async def async_added_to_hass(self) -> None:
         """Subscribe to the inbox's signal."""
@@ -80,7 +78,7 @@ class IncomingSmsEvent(SmsGatewaysEntity, EventEntity):
 
 
 class PrivateIncomingSmsEvent(IncomingSmsEvent):
-    """The same, with the text kept out of the recorder (option `private_text`).
+    """Keep the text out of the recorder (option `private_text`).
 
     Automations triggered by the entity still read `message` from the live state.
     """

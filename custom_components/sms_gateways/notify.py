@@ -41,7 +41,10 @@ def _text(message: str, title: str | None) -> str:
 async def async_get_service(
     hass: HomeAssistant, config: ConfigType, discovery_info: DiscoveryInfoType | None = None
 ) -> BaseNotificationService | None:
-    """The legacy service of the entry named in `discovery_info` (never from YAML)."""
+    """Return the legacy service of the entry named in `discovery_info` (never from YAML).
+
+    It goes when the entry unloads: a reload registers it again.
+    """
     if discovery_info is None:
         return None
     # Called while the entry is still setting up: it is not "loaded" yet.
@@ -51,12 +54,12 @@ async def async_get_service(
     if entry is None:
         return None
     service = SmsNotificationService(entry.entry_id)
-    entry.runtime_data.notify_service = service
+    entry.async_on_unload(service.async_unregister_services)
     return service
 
 
 class SmsNotificationService(BaseNotificationService):
-    """`notify.<entry title>` with `target` (one number or a list) and `data` options."""
+    """Send through `notify.<entry title>`: `target` (a number or a list) and `data` options."""
 
     def __init__(self, entry_id: str) -> None:
         """Send through the entry `entry_id`."""
@@ -91,7 +94,7 @@ async def async_setup_entry(
     entry: SmsGatewaysConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """A notify entity for each saved contact, attached to its subentry."""
+    """Add a notify entity for each saved contact, attached to its subentry."""
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type != SUBENTRY_RECIPIENT:
             continue
@@ -102,7 +105,7 @@ async def async_setup_entry(
 
 
 class RecipientNotifyEntity(SmsGatewaysEntity, NotifyEntity):
-    """Sends an SMS to one saved contact (`notify.send_message`)."""
+    """Send an SMS to one saved contact (`notify.send_message`)."""
 
     # The contact's device carries the contact's name; the translation key still gives the icon.
     _attr_name = None
@@ -110,13 +113,19 @@ class RecipientNotifyEntity(SmsGatewaysEntity, NotifyEntity):
     _attr_supported_features = NotifyEntityFeature.TITLE
 
     def __init__(self, entry: SmsGatewaysConfigEntry, subentry: ConfigSubentry) -> None:
-        """The main feature of the contact's own device."""
-        super().__init__(entry, RECIPIENT, key=contact_key(subentry.subentry_id))
+        """Make it the main feature of the contact's own device.
+
+        A device per contact, never the entry's own: from 2026.8 a device belongs to one
+        subentry, and a contact's entity on the entry's device moved that device to the contact
+        and then lost the entity (as core `ntfy` does, without `via_device`: 2026-only).
+        """
+        super().__init__(
+            entry,
+            RECIPIENT,
+            key=contact_key(subentry.subentry_id),
+            device=contact_device_info(entry, subentry),
+        )
         self._number: str = subentry.data[CONF_PHONE_NUMBER]
-        # A device per contact, never the entry's own: from 2026.8 a device belongs to one
-        # subentry, and a contact's entity on the entry's device moved that device to the contact
-        # and then lost the entity (as core `ntfy` does, without `via_device`: 2026-only).
-        self._attr_device_info = contact_device_info(entry, subentry)
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send `message` to the contact."""

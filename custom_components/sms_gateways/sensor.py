@@ -1,8 +1,9 @@
-"""Sensors: the balance, and what became of the last message sent."""
+"""Sensors: the balance, messages sent today, and what became of the last message sent."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -13,45 +14,88 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.helpers.typing import StateType
 
 from .const import ATTR_MESSAGE_ID, ATTR_RECIPIENT
-from .coordinator import BalanceCoordinator
-from .data import SmsGatewaysConfigEntry
-from .entity import SmsGatewaysEntity
+from .data import SmsGatewaysConfigEntry, SmsGatewaysData
+from .entity import SmsGatewaysEntityDescription, SmsGatewaysFollowingEntity
 from .gateways.base import DeliveryStatus, is_currency
 
 # Coordinators do the polling; entities only read.
 PARALLEL_UPDATES = 0
 
+
+@dataclass(frozen=True, kw_only=True)
+class SmsGatewaysSensorEntityDescription(SensorEntityDescription, SmsGatewaysEntityDescription):
+    """Say how a sensor reads its state, and its attributes, from the loaded entry."""
+
+    value_fn: Callable[[SmsGatewaysData], StateType]
+    attributes_fn: Callable[[SmsGatewaysData], Mapping[str, Any]] | None = None
+
+
+def _balance(data: SmsGatewaysData) -> float | None:
+    coordinator = data.balance_coordinator
+    return coordinator.data.value if coordinator is not None and coordinator.data else None
+
+
+def _last_delivery_attributes(data: SmsGatewaysData) -> Mapping[str, Any]:
+    last = data.tracker.last
+    return {
+        ATTR_MESSAGE_ID: last.message_id if last else None,
+        ATTR_RECIPIENT: last.recipient if last else None,
+        "updated_at": last.updated_at.isoformat() if last else None,
+    }
+
+
+def _reports_known(data: SmsGatewaysData) -> bool:
+    # Where reports are polled, a failing poll leaves the status unknown.
+    coordinator = data.inbox_coordinator
+    return coordinator is None or not coordinator.poll_reports or coordinator.last_update_success
+
+
 # The balance is money where the provider reports a currency, a count of messages otherwise
-# (`MONETARY` takes `TOTAL`, never `MEASUREMENT`).
-BALANCE_MONEY = SensorEntityDescription(
+# (`MONETARY` takes `TOTAL`, never `MEASUREMENT`); setup picks one and sets the provider's unit.
+BALANCE_MONEY = SmsGatewaysSensorEntityDescription(
     key="balance",
     translation_key="balance",
     device_class=SensorDeviceClass.MONETARY,
     state_class=SensorStateClass.TOTAL,
     suggested_display_precision=2,
+    coordinator_fn=lambda data: data.balance_coordinator,
+    value_fn=_balance,
 )
-BALANCE_COUNT = SensorEntityDescription(
-    key="balance",
-    translation_key="balance",
+BALANCE_COUNT = replace(
+    BALANCE_MONEY,
+    device_class=None,
     state_class=SensorStateClass.MEASUREMENT,
     suggested_display_precision=0,
 )
 # Messages as billed (segments times recipients), counted by the spending guard; the unit is
 # translated ("messages"), so it has no native one.
-SENT_TODAY = SensorEntityDescription(
+SENT_TODAY = SmsGatewaysSensorEntityDescription(
     key="sent_today",
     translation_key="sent_today",
     state_class=SensorStateClass.TOTAL_INCREASING,
     suggested_display_precision=0,
+    sources_fn=lambda data: (data.guard,),
+    value_fn=lambda data: data.guard.count,
+    # The limit (0: none) and when the count starts again.
+    attributes_fn=lambda data: {
+        "daily_limit": data.guard.limit,
+        "resets_at": data.guard.resets_at().isoformat(),
+    },
 )
-LAST_DELIVERY_STATUS = SensorEntityDescription(
+# `sent`/`rejected` when a send ends, then `delivered`/`failed` as reports arrive; kept in the
+# entry's inbox store, so it survives restarts.
+LAST_DELIVERY_STATUS = SmsGatewaysSensorEntityDescription(
     key="last_delivery_status",
     translation_key="last_delivery_status",
     device_class=SensorDeviceClass.ENUM,
     options=[status.value for status in DeliveryStatus],
+    sources_fn=lambda data: (data.tracker, data.inbox_coordinator),
+    available_fn=_reports_known,
+    value_fn=lambda data: data.tracker.last.status.value if data.tracker.last else None,
+    attributes_fn=_last_delivery_attributes,
 )
 
 
@@ -60,106 +104,32 @@ async def async_setup_entry(
     entry: SmsGatewaysConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """The balance where the provider has one; the delivery status always."""
+    """Add the balance where the provider has one; the others always."""
     runtime = entry.runtime_data
-    entities: list[SensorEntity] = [LastDeliveryStatusSensor(entry), SentTodaySensor(entry)]
-    if runtime.balance_coordinator is not None:
-        entities.insert(0, BalanceSensor(entry, runtime.balance_coordinator))
-    async_add_entities(entities)
-
-
-class BalanceSensor(SmsGatewaysEntity, CoordinatorEntity[BalanceCoordinator], SensorEntity):
-    """Remaining credit, in the provider's unit."""
-
-    def __init__(self, entry: SmsGatewaysConfigEntry, coordinator: BalanceCoordinator) -> None:
-        """The unit is the provider's: from the first reading, else what the provider declares."""
-        CoordinatorEntity.__init__(self, coordinator)
+    descriptions = [LAST_DELIVERY_STATUS, SENT_TODAY]
+    if (coordinator := runtime.balance_coordinator) is not None:
+        # The provider's unit: the first reading's, else what the provider declares.
         unit = (
-            coordinator.data.unit
-            if coordinator.data
-            else entry.runtime_data.gateway.capabilities.balance_unit
+            coordinator.data.unit if coordinator.data else runtime.gateway.capabilities.balance_unit
         )
-        SmsGatewaysEntity.__init__(
-            self, entry, BALANCE_MONEY if is_currency(unit) else BALANCE_COUNT
-        )
-        self._attr_native_unit_of_measurement = unit
+        balance = BALANCE_MONEY if is_currency(unit) else BALANCE_COUNT
+        descriptions.insert(0, replace(balance, native_unit_of_measurement=unit))
+    async_add_entities(SmsGatewaysSensor(entry, description) for description in descriptions)
+
+
+class SmsGatewaysSensor(SmsGatewaysFollowingEntity, SensorEntity):
+    """Show what its description reads from the loaded entry."""
+
+    entity_description: SmsGatewaysSensorEntityDescription
 
     @property
-    def native_value(self) -> float | None:
-        """The last balance read."""
-        return self.coordinator.data.value if self.coordinator.data else None
-
-
-class SentTodaySensor(SmsGatewaysEntity, SensorEntity):
-    """Messages sent today, as billed; the daily limit (if any) as an attribute."""
-
-    _attr_should_poll = False
-
-    def __init__(self, entry: SmsGatewaysConfigEntry) -> None:
-        """Follow the entry's spending guard."""
-        super().__init__(entry, SENT_TODAY)
-
-    async def async_added_to_hass(self) -> None:
-        """Update with every send and at midnight."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            self._entry.runtime_data.guard.async_add_listener(self.async_write_ha_state)
-        )
+    def native_value(self) -> StateType:
+        """Return the state, as the description reads it."""
+        return self.entity_description.value_fn(self._entry.runtime_data)
 
     @property
-    def native_value(self) -> int:
-        """Today's count."""
-        return self._entry.runtime_data.guard.count
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any]:
-        """The limit (0: none) and when the count starts again."""
-        guard = self._entry.runtime_data.guard
-        return {"daily_limit": guard.limit, "resets_at": guard.resets_at().isoformat()}
-
-
-class LastDeliveryStatusSensor(SmsGatewaysEntity, SensorEntity):
-    """`sent`/`rejected` when a send ends, then `delivered`/`failed` as reports arrive.
-
-    Its state is kept in the entry's inbox store, so it survives restarts.
-    """
-
-    _attr_should_poll = False
-
-    def __init__(self, entry: SmsGatewaysConfigEntry) -> None:
-        """Follow the entry's delivery tracker."""
-        super().__init__(entry, LAST_DELIVERY_STATUS)
-
-    async def async_added_to_hass(self) -> None:
-        """Update with every send and report."""
-        await super().async_added_to_hass()
-        runtime = self._entry.runtime_data
-        self.async_on_remove(runtime.tracker.async_add_listener(self.async_write_ha_state))
-        if runtime.inbox_coordinator is not None:
-            self.async_on_remove(
-                runtime.inbox_coordinator.async_add_listener(self.async_write_ha_state)
-            )
-
-    @property
-    def available(self) -> bool:
-        """Unavailable while report polling fails (where the provider is polled)."""
-        coordinator = self._entry.runtime_data.inbox_coordinator
-        return (
-            coordinator is None or not coordinator.poll_reports or (coordinator.last_update_success)
-        )
-
-    @property
-    def native_value(self) -> str | None:
-        """The latest status."""
-        last = self._entry.runtime_data.tracker.last
-        return last.status.value if last else None
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any]:
-        """Which message and recipient, and when."""
-        last = self._entry.runtime_data.tracker.last
-        return {
-            ATTR_MESSAGE_ID: last.message_id if last else None,
-            ATTR_RECIPIENT: last.recipient if last else None,
-            "updated_at": last.updated_at.isoformat() if last else None,
-        }
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return the attributes, as the description reads them (None: none)."""
+        if (attributes_fn := self.entity_description.attributes_fn) is None:
+            return None
+        return attributes_fn(self._entry.runtime_data)
