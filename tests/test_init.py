@@ -25,24 +25,19 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateways.const import DOMAIN, EVENT_MESSAGE_RECEIVED
 from custom_components.sms_gateways.inbox import storage_key
-from tests.common import PROVIDERS, FakeGateways, entry_device, mock_entry, setup_entry
+from tests.common import (
+    NUMBERS,
+    PROVIDER_DATA,
+    PROVIDERS,
+    FakeGateways,
+    entry_device,
+    mock_entry,
+    setup_entry,
+)
 from tests.fakes.base import Fault
 from tests.fakes.itniotech import inbound_push_body
 from tests.fakes.smsmobileapi import legacy_push_body, signature_headers
 from tests.lanes import device_config_entries
-
-DEVICES = {
-    "enviosms": ("EnvioSMS", "API SMS v1", "https://enviosms.com.mx"),
-    "duanxintong": ("企业短信通 (112088.net)", "HTTP API", "http://www.112088.net"),
-    "smsmobileapi": ("SMSMobileAPI", "Android gateway", "https://smsmobileapi.com"),
-    "itniotech": ("Itniotech", "SMS API", "https://www.itniotech.com"),
-}
-NUMBERS = {
-    "enviosms": "+525512345678",
-    "duanxintong": "+8613512345678",
-    "smsmobileapi": "+15551234567",
-    "itniotech": "+918563214123",
-}
 
 
 async def later(hass: HomeAssistant, seconds: float) -> None:
@@ -60,13 +55,19 @@ def push(gateways: FakeGateways, entry: MockConfigEntry, text: str) -> tuple[byt
     return body, signature_headers(body, secret, int(time.time()))
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
-async def test_device(hass: HomeAssistant, gateways: FakeGateways, provider: str) -> None:
-    entry = await setup_entry(hass, mock_entry(gateways, provider))
+async def test_device(
+    hass: HomeAssistant, init_integration: MockConfigEntry, provider: str
+) -> None:
+    entry = init_integration
     device = entry_device(hass, entry)
     assert device is not None
     assert device.entry_type is DeviceEntryType.SERVICE
-    assert (device.manufacturer, device.model, device.configuration_url) == DEVICES[provider]
+    expected = PROVIDER_DATA[provider]
+    assert (device.manufacturer, device.model, device.configuration_url) == (
+        expected.manufacturer,
+        expected.model,
+        expected.configuration_url,
+    )
     assert device.name == entry.title
     assert device_config_entries(device) == {entry.entry_id}
     # Every entity of the entry sits on that one device.
@@ -75,12 +76,11 @@ async def test_device(hass: HomeAssistant, gateways: FakeGateways, provider: str
     assert {e.device_id for e in entities} == {device.id}
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
 async def test_setup_retries_until_the_provider_is_back(
-    hass: HomeAssistant, gateways: FakeGateways, provider: str
+    hass: HomeAssistant, gateways: FakeGateways, mock_config_entry: MockConfigEntry, provider: str
 ) -> None:
     gateways[provider].set_fault(Fault.HTTP_500)
-    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    entry = await setup_entry(hass, mock_config_entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     # A passing outage is not a credentials problem: nobody is asked to sign in again.
     assert hass.config_entries.flow.async_progress() == []
@@ -89,12 +89,11 @@ async def test_setup_retries_until_the_provider_is_back(
     assert entry.state is ConfigEntryState.LOADED
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
 async def test_setup_auth_failure_starts_reauth(
-    hass: HomeAssistant, gateways: FakeGateways, provider: str
+    hass: HomeAssistant, gateways: FakeGateways, mock_config_entry: MockConfigEntry, provider: str
 ) -> None:
     gateways[provider].set_fault(Fault.AUTH)
-    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    entry = await setup_entry(hass, mock_config_entry)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     (flow,) = hass.config_entries.flow.async_progress()
     assert flow["context"]["source"] == "reauth"
