@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+import time
 from typing import Any
 
 from aiohttp.test_utils import TestServer
@@ -22,8 +23,8 @@ from custom_components.sms_gateways.const import CONF_PROVIDER, DOMAIN
 from tests.fakes.base import FakeProvider, build_app
 from tests.fakes.duanxintong import DuanxintongFake
 from tests.fakes.enviosms import EnvioSmsFake
-from tests.fakes.itniotech import ItniotechFake
-from tests.fakes.smsmobileapi import SmsMobileApiFake
+from tests.fakes.itniotech import ItniotechFake, inbound_push_body
+from tests.fakes.smsmobileapi import SmsMobileApiFake, legacy_push_body, signature_headers
 
 
 @dataclass(frozen=True)
@@ -219,3 +220,12 @@ async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
     # Coordinators refresh in background tasks.
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def push(gateways: FakeGateways, entry: MockConfigEntry, text: str) -> tuple[bytes, dict[str, str]]:
+    """An inbound SMS as the entry's provider pushes it."""
+    if entry.data["provider"] == "itniotech":
+        return inbound_push_body("918563214123", text, f"push-{text}"), {}
+    body = legacy_push_body("+15559876543", text, guid=f"push-{len(text)}")
+    secret = gateways["smsmobileapi"].webhook_secret
+    return body, signature_headers(body, secret, int(time.time()))

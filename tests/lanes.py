@@ -5,7 +5,6 @@ One place for it, so test modules stay the same on both lanes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -60,7 +59,7 @@ class _SnapshotSerializer(HomeAssistantSnapshotSerializer):
             data = entry
         elif isinstance(data, State):
             data = cls._serializable_state(data)
-        elif isinstance(data, Mapping) and any(isinstance(key, StrEnum) for key in data):
+        elif isinstance(data, dict) and any(isinstance(key, StrEnum) for key in data):
             data = type(data)({str(key): value for key, value in data.items()})
         return super()._serialize(data, **kwargs)
 

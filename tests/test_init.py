@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from http import HTTPStatus
-import time
 from typing import Any
 from unittest.mock import patch
 
@@ -32,11 +31,10 @@ from tests.common import (
     FakeGateways,
     entry_device,
     mock_entry,
+    push,
     setup_entry,
 )
 from tests.fakes.base import Fault
-from tests.fakes.itniotech import inbound_push_body
-from tests.fakes.smsmobileapi import legacy_push_body, signature_headers
 from tests.lanes import device_config_entries
 
 
@@ -44,15 +42,6 @@ async def later(hass: HomeAssistant, seconds: float) -> None:
     """Let `seconds` pass, and whatever was due run."""
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
     await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def push(gateways: FakeGateways, entry: MockConfigEntry, text: str) -> tuple[bytes, dict[str, str]]:
-    """An inbound SMS as the entry's provider pushes it."""
-    if entry.data["provider"] == "itniotech":
-        return inbound_push_body("918563214123", text, f"push-{text}"), {}
-    body = legacy_push_body("+15559876543", text, guid=f"push-{len(text)}")
-    secret = gateways["smsmobileapi"].webhook_secret
-    return body, signature_headers(body, secret, int(time.time()))
 
 
 async def test_device(
