@@ -9,30 +9,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util, slugify
-import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    snapshot_platform,
 )
-from syrupy.assertion import SnapshotAssertion
 
 from tests.common import FakeGateways, mock_entry, setup_entry, tick
 
 
 def event_entity(title: str) -> str:
     return f"event.{slugify(title)}_incoming_sms"
-
-
-@pytest.mark.freeze_time("2026-01-15 12:00:00+00:00")
-@pytest.mark.parametrize("platforms", [["event"]])
-async def test_entities(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    init_integration: MockConfigEntry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
 async def test_every_entry_has_the_event_entity(

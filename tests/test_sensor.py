@@ -5,11 +5,10 @@ from __future__ import annotations
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util, slugify
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_gateways.const import DOMAIN
 from tests.common import FakeGateways, mock_entry, setup_entry, tick
@@ -18,17 +17,6 @@ from tests.fakes.base import Fault
 
 def sensor(title: str, key: str) -> str:
     return f"sensor.{slugify(title)}_{key}"
-
-
-@pytest.mark.freeze_time("2026-01-15 12:00:00+00:00")
-@pytest.mark.parametrize("platforms", [["sensor"]])
-async def test_entities(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    init_integration: MockConfigEntry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
 @pytest.mark.parametrize(

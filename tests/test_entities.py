@@ -1,4 +1,7 @@
-"""The notify entities: one per saved contact (the entry itself sends through actions)."""
+"""Each platform's entities of each provider: their registry entries and states, as snapshots.
+
+One saved contact, so that its notify entity is there too.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,13 @@ from tests.common import NUMBERS
 
 @pytest.fixture
 def recipients(provider: str) -> dict[str, str]:
-    """Return one saved contact, so that its notify entity is snapshotted too."""
+    """Return one saved contact of the entry."""
     return {"Ana": NUMBERS[provider]}
 
 
+# A fixed day: the sent-today sensor says when its count resets.
 @pytest.mark.freeze_time("2026-01-15 12:00:00+00:00")
-@pytest.mark.parametrize("platforms", [["notify"]])
+@pytest.mark.parametrize("platforms", [["event"], ["notify"], ["sensor"]], ids=lambda p: p[0])
 async def test_entities(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
