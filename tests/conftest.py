@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from tests.common import PROVIDERS
+from tests.common import PROVIDERS, FakeGateways, mock_entry, setup_entry, start_fakes
 from tests.fakes.base import FakeProvider
 from tests.lanes import SnapshotExtension
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    from tests.common import FakeGateways
 
 Serve = Callable[[FakeProvider], Awaitable[str]]
 
@@ -94,8 +93,6 @@ async def serve(socket_enabled: None) -> AsyncIterator[Serve]:
 @pytest.fixture
 async def gateways(socket_enabled: None) -> AsyncIterator[FakeGateways]:
     """The four provider fakes on one loopback server (for the Home Assistant tests)."""
-    from tests.common import start_fakes
-
     fakes = await start_fakes()
     yield fakes
     await fakes.server.close()
@@ -121,8 +118,6 @@ def mock_config_entry(
 
     Its entry id is fixed (MockConfigEntry makes a random one) so that snapshots are stable.
     """
-    from tests.common import mock_entry
-
     return mock_entry(gateways, provider, recipients=recipients, entry_id=f"{provider}_entry_id")
 
 
@@ -142,8 +137,6 @@ async def init_integration(
     Assistant's own calls are filtered, so the test does not depend on where the integration lists
     its platforms. That entry is unloaded after the test, while the filter is still in place.
     """
-    from tests.common import setup_entry
-
     if platforms is None:
         yield await setup_entry(hass, mock_config_entry)
         return
