@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 from unittest.mock import patch
@@ -13,12 +12,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util, slugify
+from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -33,15 +31,10 @@ from tests.common import (
     mock_entry,
     push,
     setup_entry,
+    tick,
 )
 from tests.fakes.base import Fault
 from tests.lanes import device_config_entries
-
-
-async def later(hass: HomeAssistant, seconds: float) -> None:
-    """Let `seconds` pass, and whatever was due run."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_device(
@@ -74,7 +67,7 @@ async def test_setup_retries_until_the_provider_is_back(
     # A passing outage is not a credentials problem: nobody is asked to sign in again.
     assert hass.config_entries.flow.async_progress() == []
     gateways[provider].set_fault(Fault.NONE)
-    await later(hass, 90)
+    await tick(hass, 90)
     assert entry.state is ConfigEntryState.LOADED
 
 
@@ -135,7 +128,7 @@ async def test_unload_leaves_nothing_behind(
     assert {s.state for s in states} == {"unavailable"}
     # No poll timer is left: time passes and the provider hears nothing.
     asked = len(gateways[provider].state.requests)
-    await later(hass, 3600)
+    await tick(hass, 3600)
     assert len(gateways[provider].state.requests) == asked
     if client is not None:
         body, headers = push(gateways, entry, "AFTER")
@@ -186,8 +179,7 @@ async def test_remove_entry_forgets_its_store_and_issues(
     await hass.async_block_till_done()
     assert storage_key(entry.entry_id) not in hass_storage
     # Nothing written after the removal either.
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=60))
-    await hass.async_block_till_done()
+    await tick(hass, 60)
     assert not [key for key in hass_storage if entry.entry_id in key]
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"low_balance_{entry.entry_id}") is None
     assert entry_device(hass, entry) is None
