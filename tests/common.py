@@ -3,30 +3,103 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-import hashlib
+from datetime import timedelta
+import time
 from typing import Any
 
 from aiohttp.test_utils import TestServer
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.util import dt as dt_util
+from homeassistant.util.ulid import ulid_now
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.sms_gateways.const import CONF_PROVIDER, DOMAIN
 from tests.fakes.base import FakeProvider, build_app
 from tests.fakes.duanxintong import DuanxintongFake
 from tests.fakes.enviosms import EnvioSmsFake
-from tests.fakes.itniotech import ItniotechFake
-from tests.fakes.smsmobileapi import SmsMobileApiFake
+from tests.fakes.itniotech import ItniotechFake, inbound_push_body
+from tests.fakes.smsmobileapi import SmsMobileApiFake, legacy_push_body, signature_headers
 
-PROVIDERS = ("enviosms", "duanxintong", "smsmobileapi", "itniotech")
-TITLES = {
-    "enviosms": "EnvioSMS (prueba)",
-    "duanxintong": "企业短信通 (112088.net) (demo)",
-    "smsmobileapi": "SMSMobileAPI",
-    "itniotech": "Itniotech (demo-app)",
+
+@dataclass(frozen=True)
+class ProviderData:
+    """What the tests expect of one provider, given its fake's default credentials."""
+
+    title: str
+    # What the config flow makes the entry unique by (the fake's default account).
+    account_id: str
+    # The entry's service device.
+    manufacturer: str
+    model: str
+    configuration_url: str
+    # A number the provider sends to, in E.164 and as a user may type it, and one it refuses.
+    number: str
+    typed_number: str
+    bad_number: str
+    # The credentials the reauth flow asks for again.
+    secrets: frozenset[str]
+
+
+PROVIDER_DATA = {
+    "enviosms": ProviderData(
+        title="EnvioSMS (prueba)",
+        account_id="prueba",
+        manufacturer="EnvioSMS",
+        model="API SMS v1",
+        configuration_url="https://enviosms.com.mx",
+        number="+525512345678",
+        typed_number="+52 55 1234 5678",
+        bad_number="+15551234567",  # not Mexican
+        secrets=frozenset({"password"}),
+    ),
+    "duanxintong": ProviderData(
+        title="企业短信通 (112088.net) (demo)",
+        account_id="demo",
+        manufacturer="企业短信通 (112088.net)",
+        model="HTTP API",
+        configuration_url="http://www.112088.net",
+        number="+8613512345678",
+        typed_number="13512345678",
+        bad_number="+15551234567",  # not mainland China
+        secrets=frozenset({"password"}),
+    ),
+    "smsmobileapi": ProviderData(
+        title="SMSMobileAPI",
+        # The client names the account by a digest of the key (the provider has no account id).
+        account_id="cb8dea392928",
+        manufacturer="SMSMobileAPI",
+        model="Android gateway",
+        configuration_url="https://smsmobileapi.com",
+        number="+15551234567",
+        typed_number="+15551234567",
+        bad_number="12",
+        # Not the webhook secret: the provider does not check it.
+        secrets=frozenset({"api_key"}),
+    ),
+    "itniotech": ProviderData(
+        title="Itniotech (demo-app)",
+        account_id="demo-app",
+        manufacturer="Itniotech",
+        model="SMS API",
+        configuration_url="https://www.itniotech.com",
+        number="+918563214123",
+        typed_number="+918563214123",
+        bad_number="abc",
+        secrets=frozenset({"api_key", "api_secret"}),
+    ),
 }
+PROVIDERS = tuple(PROVIDER_DATA)
+TITLES = {provider: data.title for provider, data in PROVIDER_DATA.items()}
+NUMBERS = {provider: data.number for provider, data in PROVIDER_DATA.items()}
+TYPED_NUMBERS = {provider: data.typed_number for provider, data in PROVIDER_DATA.items()}
+BAD_NUMBERS = {provider: data.bad_number for provider, data in PROVIDER_DATA.items()}
+SECRETS = {provider: set(data.secrets) for provider, data in PROVIDER_DATA.items()}
 
 
 @dataclass
@@ -73,14 +146,6 @@ async def start_fakes() -> FakeGateways:
     return FakeGateways(server, fakes)
 
 
-def account_id(gateways: FakeGateways, provider: str) -> str:
-    """The account id the provider's fake answers for (what the config flow makes unique)."""
-    credentials = gateways[provider].credentials
-    if provider == "smsmobileapi":
-        return hashlib.sha256(credentials["api_key"].encode()).hexdigest()[:12]
-    return str(credentials.get("username") or credentials.get("app_id"))
-
-
 def mock_entry(
     gateways: FakeGateways,
     provider: str,
@@ -88,8 +153,12 @@ def mock_entry(
     options: dict[str, Any] | None = None,
     recipients: dict[str, str] | None = None,
     webhook_id: str = "test-webhook-id",
+    entry_id: str | None = None,
 ) -> MockConfigEntry:
-    """An entry for `provider` pointing at its fake (contacts: name -> E.164 number)."""
+    """Return an entry for `provider` pointing at its fake (contacts: name -> E.164 number).
+
+    With an `entry_id` the contacts' subentry ids are fixed too, so that snapshots are stable.
+    """
     data = gateways.entry_data(provider)
     from custom_components.sms_gateways.gateways.registry import GATEWAYS
 
@@ -98,17 +167,19 @@ def mock_entry(
     return MockConfigEntry(
         domain=DOMAIN,
         title=TITLES[provider],
-        unique_id=f"{provider}_{account_id(gateways, provider)}",
+        unique_id=f"{provider}_{PROVIDER_DATA[provider].account_id}",
+        entry_id=entry_id,
         data=data,
         options=options or {},
         subentries_data=[
-            ConfigSubentryData(
+            ConfigSubentryDataWithId(
                 data={"name": name, "phone_number": number},
+                subentry_id=f"{entry_id}_{index}" if entry_id else ulid_now(),
                 subentry_type="recipient",
                 title=name,
                 unique_id=number,
             )
-            for name, number in (recipients or {}).items()
+            for index, (name, number) in enumerate((recipients or {}).items())
         ],
     )
 
@@ -142,3 +213,19 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfig
     # The first polls run in the background after setup.
     await hass.async_block_till_done(wait_background_tasks=True)
     return entry
+
+
+async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
+    """Let `seconds` pass (from the test's start: pass growing values for later ticks)."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    # Coordinators refresh in background tasks.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def push(gateways: FakeGateways, entry: MockConfigEntry, text: str) -> tuple[bytes, dict[str, str]]:
+    """An inbound SMS as the entry's provider pushes it."""
+    if entry.data["provider"] == "itniotech":
+        return inbound_push_body("918563214123", text, f"push-{text}"), {}
+    body = legacy_push_body("+15559876543", text, guid=f"push-{len(text)}")
+    secret = gateways["smsmobileapi"].webhook_secret
+    return body, signature_headers(body, secret, int(time.time()))

@@ -6,17 +6,24 @@ harness still allows no host but 127.0.0.1).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
+from unittest.mock import patch
 
 import aiohttp
 from aiohttp.test_utils import TestServer
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from tests.common import PROVIDERS, FakeGateways, mock_entry, setup_entry, start_fakes
 from tests.fakes.base import FakeProvider
+from tests.lanes import SnapshotExtension
 
 if TYPE_CHECKING:
-    from tests.common import FakeGateways
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
 
 Serve = Callable[[FakeProvider], Awaitable[str]]
 
@@ -50,6 +57,16 @@ def _no_usage_report_of_ours(caplog: pytest.LogCaptureFixture) -> Iterator[None]
 
 
 @pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Return syrupy's snapshot with Home Assistant's serializer.
+
+    The plugin's own override of this fixture is registered before syrupy's, so it does not
+    take effect; this one also gives one snapshot on both lanes.
+    """
+    return snapshot.use_extension(SnapshotExtension)
+
+
+@pytest.fixture
 async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
     """A client session for the library tests (Home Assistant tests use the shared one)."""
     async with aiohttp.ClientSession() as client:
@@ -76,8 +93,65 @@ async def serve(socket_enabled: None) -> AsyncIterator[Serve]:
 @pytest.fixture
 async def gateways(socket_enabled: None) -> AsyncIterator[FakeGateways]:
     """The four provider fakes on one loopback server (for the Home Assistant tests)."""
-    from tests.common import start_fakes
-
     fakes = await start_fakes()
     yield fakes
     await fakes.server.close()
+
+
+@pytest.fixture(params=PROVIDERS)
+def provider(request: pytest.FixtureRequest) -> str:
+    """Return the provider of `mock_config_entry`: each in turn, unless a test parametrizes it."""
+    return str(request.param)
+
+
+@pytest.fixture
+def recipients() -> dict[str, str]:
+    """Return the contacts of `mock_config_entry` (name -> E.164 number); none unless parametrized."""
+    return {}
+
+
+@pytest.fixture
+def mock_config_entry(
+    gateways: FakeGateways, provider: str, recipients: dict[str, str]
+) -> MockConfigEntry:
+    """Return an entry of `provider` pointing at its fake.
+
+    Its entry id is fixed (MockConfigEntry makes a random one) so that snapshots are stable.
+    """
+    return mock_entry(gateways, provider, recipients=recipients, entry_id=f"{provider}_entry_id")
+
+
+@pytest.fixture
+def platforms() -> list[str] | None:
+    """Return the platforms `init_integration` sets up: all, unless a test parametrizes it."""
+    return None
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, platforms: list[str] | None
+) -> AsyncIterator[MockConfigEntry]:
+    """Add and set up `mock_config_entry`, once its first polls have settled.
+
+    With `platforms`, only those are set up and unloaded (as `snapshot_platform` needs): Home
+    Assistant's own calls are filtered, so the test does not depend on where the integration lists
+    its platforms. That entry is unloaded after the test, while the filter is still in place.
+    """
+    if platforms is None:
+        yield await setup_entry(hass, mock_config_entry)
+        return
+    entries = hass.config_entries
+    forward, unload = entries.async_forward_entry_setups, entries.async_unload_platforms
+
+    async def forward_only(entry: ConfigEntry, domains: Iterable[str]) -> None:
+        await forward(entry, [domain for domain in domains if domain in platforms])
+
+    async def unload_only(entry: ConfigEntry, domains: Iterable[str]) -> bool:
+        return await unload(entry, [domain for domain in domains if domain in platforms])
+
+    with (
+        patch.object(entries, "async_forward_entry_setups", forward_only),
+        patch.object(entries, "async_unload_platforms", unload_only),
+    ):
+        yield await setup_entry(hass, mock_config_entry)
+        assert await entries.async_unload(mock_config_entry.entry_id)

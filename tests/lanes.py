@@ -5,9 +5,17 @@ One place for it, so test modules stay the same on both lanes.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
-from homeassistant.helpers import config_validation as cv
+from homeassistant.core import State
+from homeassistant.helpers import config_validation as cv, entity_registry as er
+from pytest_homeassistant_custom_component.syrupy import (
+    HomeAssistantSnapshotExtension,
+    HomeAssistantSnapshotSerializer,
+)
+from syrupy.extensions.amber import AmberSnapshotExtension
+from syrupy.location import PyTestLocation
 
 try:  # Home Assistant 2026.9 and newer serialize flow forms with probatio.
     from probatio import to_field_list as _to_field_list  # type: ignore[import-not-found,unused-ignore]
@@ -31,3 +39,40 @@ def device_config_entries(device: Any) -> set[str]:
     if hasattr(device, "config_entry_id"):
         return {device.config_entry_id}
     return set(device.config_entries)
+
+
+class _SnapshotSerializer(HomeAssistantSnapshotSerializer):
+    """Home Assistant's serializer, giving one snapshot on both lanes.
+
+    Newer registries add `suggested_object_id` and `object_id_base` and list the entity's own
+    name among its aliases as None; newer states and capabilities key their attributes by StrEnum
+    members (whose repr differs from the plain string they equal).
+    """
+
+    @classmethod
+    def _serialize(cls, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, er.RegistryEntry):
+            entry = cls._serializable_entity_registry_entry(data)
+            for field in ("suggested_object_id", "object_id_base"):
+                entry.pop(field, None)
+            entry["aliases"] = sorted(alias for alias in entry["aliases"] if alias is not None)
+            data = entry
+        elif isinstance(data, State):
+            data = cls._serializable_state(data)
+        elif isinstance(data, dict) and any(isinstance(key, StrEnum) for key in data):
+            data = type(data)({str(key): value for key, value in data.items()})
+        return super()._serialize(data, **kwargs)
+
+
+class SnapshotExtension(HomeAssistantSnapshotExtension):
+    """Home Assistant's snapshots (registry ids and times as ANY), the same on both lanes.
+
+    Kept in syrupy's own `__snapshots__` directory (Home Assistant's moves it to `snapshots`).
+    """
+
+    serializer_class = _SnapshotSerializer
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """Return syrupy's own snapshot directory."""
+        return AmberSnapshotExtension.dirname(test_location=test_location)

@@ -48,8 +48,11 @@ from custom_components.sms_gateways.const import (
 )
 from custom_components.sms_gateways.gateways.registry import GATEWAYS
 from tests.common import (
+    BAD_NUMBERS,
     PROVIDERS,
+    SECRETS,
     TITLES,
+    TYPED_NUMBERS as NUMBERS,
     FakeGateways,
     contact_entity_id,
     mock_entry,
@@ -64,24 +67,6 @@ STRINGS = json.loads(
     )
 )
 WEBHOOK_PROVIDERS = ("smsmobileapi", "itniotech")
-NUMBERS = {
-    "enviosms": "+52 55 1234 5678",
-    "duanxintong": "13512345678",
-    "smsmobileapi": "+15551234567",
-    "itniotech": "+918563214123",
-}
-BAD_NUMBERS = {
-    "enviosms": "+15551234567",  # not Mexican
-    "duanxintong": "+15551234567",  # not mainland China
-    "smsmobileapi": "12",
-    "itniotech": "abc",
-}
-SECRETS = {
-    "enviosms": {"password"},
-    "duanxintong": {"password"},
-    "smsmobileapi": {"api_key"},  # not the webhook secret: the provider does not check it
-    "itniotech": {"api_key", "api_secret"},
-}
 CLOUDHOOK = "https://hooks.nabu.casa/test-cloudhook"
 
 

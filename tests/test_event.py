@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import STATE_UNKNOWN
@@ -10,29 +9,22 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util, slugify
-import pytest
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
-from tests.common import PROVIDERS, FakeGateways, mock_entry, setup_entry
-
-
-async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
+from tests.common import FakeGateways, mock_entry, setup_entry, tick
 
 
 def event_entity(title: str) -> str:
     return f"event.{slugify(title)}_incoming_sms"
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
 async def test_every_entry_has_the_event_entity(
-    hass: HomeAssistant, gateways: FakeGateways, provider: str
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    entry = init_integration
     state = hass.states.get(event_entity(entry.title))
     assert state is not None
     assert state.state == STATE_UNKNOWN

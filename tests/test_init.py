@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from http import HTTPStatus
-import time
 from typing import Any
 from unittest.mock import patch
 
@@ -14,59 +12,44 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util, slugify
+from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateways.const import DOMAIN, EVENT_MESSAGE_RECEIVED
 from custom_components.sms_gateways.inbox import storage_key
-from tests.common import PROVIDERS, FakeGateways, entry_device, mock_entry, setup_entry
+from tests.common import (
+    NUMBERS,
+    PROVIDER_DATA,
+    PROVIDERS,
+    FakeGateways,
+    entry_device,
+    mock_entry,
+    push,
+    setup_entry,
+    tick,
+)
 from tests.fakes.base import Fault
-from tests.fakes.itniotech import inbound_push_body
-from tests.fakes.smsmobileapi import legacy_push_body, signature_headers
 from tests.lanes import device_config_entries
 
-DEVICES = {
-    "enviosms": ("EnvioSMS", "API SMS v1", "https://enviosms.com.mx"),
-    "duanxintong": ("企业短信通 (112088.net)", "HTTP API", "http://www.112088.net"),
-    "smsmobileapi": ("SMSMobileAPI", "Android gateway", "https://smsmobileapi.com"),
-    "itniotech": ("Itniotech", "SMS API", "https://www.itniotech.com"),
-}
-NUMBERS = {
-    "enviosms": "+525512345678",
-    "duanxintong": "+8613512345678",
-    "smsmobileapi": "+15551234567",
-    "itniotech": "+918563214123",
-}
 
-
-async def later(hass: HomeAssistant, seconds: float) -> None:
-    """Let `seconds` pass, and whatever was due run."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def push(gateways: FakeGateways, entry: MockConfigEntry, text: str) -> tuple[bytes, dict[str, str]]:
-    """An inbound SMS as the entry's provider pushes it."""
-    if entry.data["provider"] == "itniotech":
-        return inbound_push_body("918563214123", text, f"push-{text}"), {}
-    body = legacy_push_body("+15559876543", text, guid=f"push-{len(text)}")
-    secret = gateways["smsmobileapi"].webhook_secret
-    return body, signature_headers(body, secret, int(time.time()))
-
-
-@pytest.mark.parametrize("provider", PROVIDERS)
-async def test_device(hass: HomeAssistant, gateways: FakeGateways, provider: str) -> None:
-    entry = await setup_entry(hass, mock_entry(gateways, provider))
+async def test_device(
+    hass: HomeAssistant, init_integration: MockConfigEntry, provider: str
+) -> None:
+    entry = init_integration
     device = entry_device(hass, entry)
     assert device is not None
     assert device.entry_type is DeviceEntryType.SERVICE
-    assert (device.manufacturer, device.model, device.configuration_url) == DEVICES[provider]
+    expected = PROVIDER_DATA[provider]
+    assert (device.manufacturer, device.model, device.configuration_url) == (
+        expected.manufacturer,
+        expected.model,
+        expected.configuration_url,
+    )
     assert device.name == entry.title
     assert device_config_entries(device) == {entry.entry_id}
     # Every entity of the entry sits on that one device.
@@ -75,26 +58,24 @@ async def test_device(hass: HomeAssistant, gateways: FakeGateways, provider: str
     assert {e.device_id for e in entities} == {device.id}
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
 async def test_setup_retries_until_the_provider_is_back(
-    hass: HomeAssistant, gateways: FakeGateways, provider: str
+    hass: HomeAssistant, gateways: FakeGateways, mock_config_entry: MockConfigEntry, provider: str
 ) -> None:
     gateways[provider].set_fault(Fault.HTTP_500)
-    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    entry = await setup_entry(hass, mock_config_entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     # A passing outage is not a credentials problem: nobody is asked to sign in again.
     assert hass.config_entries.flow.async_progress() == []
     gateways[provider].set_fault(Fault.NONE)
-    await later(hass, 90)
+    await tick(hass, 90)
     assert entry.state is ConfigEntryState.LOADED
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
 async def test_setup_auth_failure_starts_reauth(
-    hass: HomeAssistant, gateways: FakeGateways, provider: str
+    hass: HomeAssistant, gateways: FakeGateways, mock_config_entry: MockConfigEntry, provider: str
 ) -> None:
     gateways[provider].set_fault(Fault.AUTH)
-    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    entry = await setup_entry(hass, mock_config_entry)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     (flow,) = hass.config_entries.flow.async_progress()
     assert flow["context"]["source"] == "reauth"
@@ -147,7 +128,7 @@ async def test_unload_leaves_nothing_behind(
     assert {s.state for s in states} == {"unavailable"}
     # No poll timer is left: time passes and the provider hears nothing.
     asked = len(gateways[provider].state.requests)
-    await later(hass, 3600)
+    await tick(hass, 3600)
     assert len(gateways[provider].state.requests) == asked
     if client is not None:
         body, headers = push(gateways, entry, "AFTER")
@@ -198,8 +179,7 @@ async def test_remove_entry_forgets_its_store_and_issues(
     await hass.async_block_till_done()
     assert storage_key(entry.entry_id) not in hass_storage
     # Nothing written after the removal either.
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=60))
-    await hass.async_block_till_done()
+    await tick(hass, 60)
     assert not [key for key in hass_storage if entry.entry_id in key]
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"low_balance_{entry.entry_id}") is None
     assert entry_device(hass, entry) is None

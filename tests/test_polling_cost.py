@@ -22,7 +22,7 @@ from custom_components.sms_gateways.coordinator import (
     BALANCE_INTERVAL,
 )
 from custom_components.sms_gateways.diagnostics import async_get_config_entry_diagnostics
-from tests.common import FakeGateways, mock_entry, setup_entry
+from tests.common import NUMBERS, FakeGateways, mock_entry, setup_entry
 
 # Each provider's endpoints (the path's first segment under the fake's root).
 BALANCE = {
@@ -39,12 +39,6 @@ REPORTS = {
     "duanxintong": "get_report_txt.asp",
     "smsmobileapi": "log",
     "itniotech": "getReport",
-}
-NUMBERS = {
-    "enviosms": "+525512345678",
-    "duanxintong": "+8613512345678",
-    "smsmobileapi": "+15551234567",
-    "itniotech": "+918563214123",
 }
 HOURS = 3
 

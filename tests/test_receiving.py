@@ -16,7 +16,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.sms_gateways.const import (
@@ -25,7 +24,7 @@ from custom_components.sms_gateways.const import (
     EVENT_MESSAGE_RECEIVED,
 )
 from custom_components.sms_gateways.inbox import storage_key
-from tests.common import FakeGateways, entry_device, mock_entry, setup_entry
+from tests.common import FakeGateways, entry_device, mock_entry, setup_entry, tick
 from tests.fakes.base import Fault
 
 POLLING = ("duanxintong", "smsmobileapi", "itniotech")
@@ -45,13 +44,6 @@ E164 = {
     "smsmobileapi": "+15559876543",
     "itniotech": "+918563214199",
 }
-
-
-async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
-    """Let `seconds` pass (from the test's start: pass growing values for later ticks)."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    # Coordinators refresh in background tasks.
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def entity(entry_title: str, suffix: str) -> str:

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util, slugify
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_gateways.const import DOMAIN
-from tests.common import FakeGateways, mock_entry, setup_entry
+from tests.common import FakeGateways, mock_entry, setup_entry, tick
 from tests.fakes.base import Fault
-
-
-async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def sensor(title: str, key: str) -> str:
@@ -37,11 +30,12 @@ def sensor(title: str, key: str) -> str:
 async def test_balance_sensor(
     hass: HomeAssistant,
     gateways: FakeGateways,
+    init_integration: MockConfigEntry,
     provider: str,
     expected: tuple[float, str, SensorDeviceClass | None, SensorStateClass],
 ) -> None:
     value, unit, device_class, state_class = expected
-    entry = await setup_entry(hass, mock_entry(gateways, provider))
+    entry = init_integration
     entity_id = sensor(entry.title, "balance")
     state = hass.states.get(entity_id)
     assert state is not None

@@ -25,7 +25,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.sms_gateways.const import (
@@ -33,7 +32,7 @@ from custom_components.sms_gateways.const import (
     EVENT_DELIVERY_REPORT,
     EVENT_MESSAGE_RECEIVED,
 )
-from tests.common import FakeGateways, mock_entry, setup_entry
+from tests.common import FakeGateways, mock_entry, setup_entry, tick
 from tests.fakes.itniotech import inbound_push_body, report_push_body
 from tests.fakes.smsmobileapi import (
     DEFAULT_WEBHOOK_SECRET,
@@ -76,11 +75,6 @@ async def post(
 
 def signed(body: bytes, *, secret: str = DEFAULT_WEBHOOK_SECRET, age: int = 0) -> dict[str, str]:
     return signature_headers(body, secret, int(time.time()) - age)
-
-
-async def tick(hass: HomeAssistant, seconds: int = 61) -> None:
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def our_log(caplog: pytest.LogCaptureFixture) -> str:
