@@ -27,8 +27,7 @@ import aiohttp
 
 from bench.bench_send import NUMBERS, RECIPIENTS
 from bench.harness import write
-from custom_components.sms_gateways.gateways.base import Gateway, SendOptions
-from custom_components.sms_gateways.gateways.registry import GATEWAYS
+from custom_components.sms_gateways.gateways import GATEWAYS, Gateway, SendOptions
 from tests.common import PROVIDERS, FakeGateways, start_fakes
 
 DELAY = 0.150

@@ -29,7 +29,7 @@ import aiohttp
 import requests
 
 from bench.harness import ROOT, add_entry, home_assistant, median_ms, write
-from custom_components.sms_gateways.gateways.registry import GATEWAYS
+from custom_components.sms_gateways.gateways import GATEWAYS
 from tests.common import PROVIDERS
 
 REPEATS = 200
@@ -219,7 +219,7 @@ async def _sim(session: aiohttp.ClientSession, url: str, body: Any = None) -> An
 
 
 def _options() -> Any:
-    from custom_components.sms_gateways.gateways.base import SendOptions
+    from custom_components.sms_gateways.gateways import SendOptions
 
     return SendOptions()
 

@@ -32,10 +32,10 @@ import aiohttp
 from bench.report import write
 from tests.e2e.conftest import Processes, spawn
 from tests.e2e.rest import HomeAssistantApi, simulator
-from tests.fakes.simulator import DISPLAY_NAMES
+from tests.fakes import make_fakes
 
-PROVIDERS = list(DISPLAY_NAMES)
 REPEATS = 2
+PROVIDERS = list(make_fakes())
 
 
 async def _start(procs: Processes, session: aiohttp.ClientSession) -> dict[str, Any]:

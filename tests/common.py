@@ -20,11 +20,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sms_gateways.const import CONF_PROVIDER, DOMAIN
+from tests.fakes import make_fakes
 from tests.fakes.base import FakeProvider, build_app
-from tests.fakes.duanxintong import DuanxintongFake
-from tests.fakes.enviosms import EnvioSmsFake
-from tests.fakes.itniotech import ItniotechFake, inbound_push_body
-from tests.fakes.smsmobileapi import SmsMobileApiFake, legacy_push_body, signature_headers
+from tests.fakes.itniotech import inbound_push_body
+from tests.fakes.smsmobileapi import legacy_push_body, signature_headers
 
 
 @dataclass(frozen=True)
@@ -133,12 +132,7 @@ class FakeGateways:
 
 async def start_fakes() -> FakeGateways:
     """Serve fresh fakes on loopback."""
-    fakes: dict[str, FakeProvider] = {
-        "enviosms": EnvioSmsFake(),
-        "duanxintong": DuanxintongFake(),
-        "smsmobileapi": SmsMobileApiFake(),
-        "itniotech": ItniotechFake(),
-    }
+    fakes = make_fakes()
     for fake in fakes.values():
         fake.state.hang_seconds = 5.0
     server = TestServer(build_app(list(fakes.values())), host="127.0.0.1")
@@ -160,7 +154,7 @@ def mock_entry(
     With an `entry_id` the contacts' subentry ids are fixed too, so that snapshots are stable.
     """
     data = gateways.entry_data(provider)
-    from custom_components.sms_gateways.gateways.registry import GATEWAYS
+    from custom_components.sms_gateways.gateways import GATEWAYS
 
     if GATEWAYS[provider].capabilities.webhook:
         data[CONF_WEBHOOK_ID] = webhook_id

@@ -46,7 +46,7 @@ from custom_components.sms_gateways.const import (
     DOMAIN,
     EVENT_MESSAGE_RECEIVED,
 )
-from custom_components.sms_gateways.gateways.registry import GATEWAYS
+from custom_components.sms_gateways.gateways import GATEWAYS
 from tests.common import (
     BAD_NUMBERS,
     PROVIDERS,

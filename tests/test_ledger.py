@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from custom_components.sms_gateways.gateways.base import (
+from custom_components.sms_gateways.gateways import (
     DeliveryReport,
     DeliveryStatus,
     InboundMessage,

@@ -33,14 +33,9 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import yaml
 
 from custom_components.sms_gateways.const import DOMAIN
-from custom_components.sms_gateways.errors import (
-    action_error,
-    flow_error,
-    setup_error,
-    update_error,
-)
-from custom_components.sms_gateways.gateways import GatewayError, ValidationError
-from custom_components.sms_gateways.gateways.registry import GATEWAYS
+from custom_components.sms_gateways.errors import Stage, flow_error, translated_errors
+from custom_components.sms_gateways.gateways import GATEWAYS, GatewayError, ValidationError
+from custom_components.sms_gateways.providers import PROVIDERS as FORMS
 from tests.common import NUMBERS, PROVIDERS, FakeGateways, mock_entry, push, setup_entry, tick
 from tests.fakes.base import Fault
 
@@ -164,10 +159,11 @@ def test_every_form_field_is_named_and_described() -> None:
         assert set(step.get("data", {})) == set(step.get("data_description", {})), step["title"]
     config = strings["config"]["step"]
     assert set(config["user"]["menu_options"]) == set(GATEWAYS)
-    for key, cls in GATEWAYS.items():
-        assert set(config[key]["data"]) == {*cls.fields, "url"}, key
-        assert set(config["reconfigure"]["data"]) >= {*cls.fields, "url"}, key
-        checked = set(cls.secret_fields) - set(cls.unvalidated_fields)
+    assert set(FORMS) == set(GATEWAYS)
+    for key, form in FORMS.items():
+        assert set(config[key]["data"]) == {*form.fields, "url"}, key
+        assert set(config["reconfigure"]["data"]) >= {*form.fields, "url"}, key
+        checked = set(form.secret_fields) - set(form.unvalidated_fields)
         assert set(config["reauth_confirm"]["data"]) >= checked, key
 
 
@@ -210,8 +206,11 @@ def test_gateway_errors_are_translated() -> None:
     strings = load("strings.json")["exceptions"]
     keys: set[str] = set()
     for err in gateway_errors():
-        for translate in (action_error, setup_error, update_error):
-            translated = translate(err, "EnvioSMS")
+        for stage in Stage:
+            with pytest.raises(HomeAssistantError) as raised, translated_errors("EnvioSMS", stage):
+                raise err
+            translated = raised.value
+            assert translated.__cause__ is err
             assert translated.translation_domain == DOMAIN
             assert translated.translation_key is not None
             keys.add(translated.translation_key)
@@ -513,8 +512,7 @@ async def test_no_secret_in_the_log(
         str(value)
         for entry in entries
         for key, value in entry.data.items()
-        if key
-        in {*GATEWAYS[entry.data["provider"]].secret_fields, "webhook_secret", CONF_WEBHOOK_ID}
+        if key in {*FORMS[entry.data["provider"]].secret_fields, "webhook_secret", CONF_WEBHOOK_ID}
     }
     assert {"webhook-itniotech", gateways["enviosms"].credentials["password"]} <= secrets
     formatter = logging.Formatter()

@@ -11,7 +11,8 @@ from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.sms_gateways.const import EVENT_MESSAGE_RECEIVED
 from tests.common import mock_entry, setup_entry
-from tests.fakes.simulator import build_simulator, make_fakes
+from tests.fakes import make_fakes
+from tests.fakes.simulator import build_simulator
 
 
 async def test_page_and_controls(socket_enabled: None) -> None:

@@ -9,19 +9,19 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, discovery
 from homeassistant.helpers.typing import ConfigType
 
-from .client import create_gateway
 from .cloudhook import CONF_CLOUDHOOK_URL, async_delete_cloudhook
 from .const import CONF_DAILY_LIMIT, DOMAIN
 from .coordinator import BalanceCoordinator, InboxCoordinator
 from .data import SmsGatewaysConfigEntry, SmsGatewaysData
 from .delivery import DeliveryTracker
 from .errors import Stage, translated_errors
-from .gateways.errors import TemporaryError
+from .gateways import TemporaryError
 from .gateways.numbers import load_metadata
 from .guard import SpendingGuard, async_remove_count
 from .inbox import Inbox
 from .inbox_store import async_remove_inbox
 from .issues import async_clear_issues
+from .providers import create_gateway
 from .services import async_setup_services
 from .webhook import WebhookEndpoint
 
@@ -124,12 +124,7 @@ async def _async_start_receiving(runtime: SmsGatewaysData) -> None:
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> bool:
     """Unload the platforms; the parts stop through their unload callbacks."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    # TEMP until the notify.py merge (notify.py then unregisters its legacy service itself):
-    # delete these two lines and the `notify_service` field of data.py.
-    if unloaded and (service := entry.runtime_data.notify_service) is not None:
-        await service.async_unregister_services()
-    return unloaded
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: SmsGatewaysConfigEntry) -> None:

@@ -1,8 +1,12 @@
-"""Config flow: a menu of providers, a form each, reauth, reconfigure, options and contacts."""
+"""Add and configure SMS gateway accounts.
+
+The config flow: a menu of providers, a form each, reauth, reconfigure, options and contacts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
 from homeassistant.components import webhook
@@ -39,7 +43,6 @@ from homeassistant.helpers.selector import (
 import phonenumbers
 import voluptuous as vol
 
-from .client import create_gateway
 from .cloudhook import CONF_CLOUDHOOK_URL, async_create_cloudhook, async_delete_cloudhook
 from .const import (
     CONF_BALANCE_THRESHOLD,
@@ -59,9 +62,8 @@ from .const import (
 )
 from .data import SmsGatewaysConfigEntry
 from .errors import flow_error
-from .gateways.base import AccountInfo, Gateway
-from .gateways.errors import GatewayError, InvalidNumberError
-from .gateways.registry import GATEWAYS
+from .gateways import AccountInfo, GatewayError, InvalidNumberError
+from .providers import PROVIDERS, Provider, create_gateway
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _TEXT = TextSelector()
@@ -69,13 +71,15 @@ _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 
 
-def _title(cls: type[Gateway], account: AccountInfo, taken: set[str]) -> str:
-    """Provider and account, e.g. "EnvioSMS (prueba)": the legacy notify service is named from it.
+def _title(form: Provider, account: AccountInfo, taken: set[str]) -> str:
+    """Return the title: provider and account, e.g. "EnvioSMS (prueba)".
+
+    The legacy notify service is named from it.
 
     Two entries must never share a title: they would share `notify.<title>`, and the second would
     take the first one's service over. A provider that names no account (SMSMobileAPI) gets a number.
     """
-    title = cls.name if account.name in ("", cls.name) else f"{cls.name} ({account.name})"
+    title = form.name if account.name in ("", form.name) else f"{form.name} ({account.name})"
     candidate, number = title, 1
     while candidate in taken:
         number += 1
@@ -84,14 +88,14 @@ def _title(cls: type[Gateway], account: AccountInfo, taken: set[str]) -> str:
 
 
 def _fields_schema(
-    cls: type[Gateway], fields: tuple[str, ...], values: Mapping[str, Any], *, with_url: bool
+    form: Provider, fields: tuple[str, ...], values: Mapping[str, Any], *, with_url: bool
 ) -> vol.Schema:
-    """A form for `fields`, prefilled from `values` (secrets are never prefilled)."""
+    """Return a form for `fields`, prefilled from `values` (secrets are never prefilled)."""
     schema: dict[vol.Marker, Any] = {}
     for name in fields:
-        secret = name in cls.secret_fields
+        secret = name in form.secret_fields
         default = None if secret else values.get(name)
-        marker: type[vol.Marker] = vol.Optional if name in cls.optional_fields else vol.Required
+        marker: type[vol.Marker] = vol.Optional if name in form.optional_fields else vol.Required
         key = (
             marker(name)
             if default in (None, "")
@@ -102,7 +106,7 @@ def _fields_schema(
         schema[
             vol.Optional(CONF_URL, description={"suggested_value": values.get(CONF_URL)})
             if values.get(CONF_URL)
-            else vol.Optional(CONF_URL, default=cls.default_url)
+            else vol.Optional(CONF_URL, default=form.gateway.default_url)
         ] = _URL
     return vol.Schema(schema)
 
@@ -123,7 +127,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
     MINOR_VERSION = 1
 
     def __init__(self) -> None:
-        """Nothing chosen yet."""
+        """Start with nothing chosen yet."""
         # What the webhook step shows, then saves: new entry data, or a reconfigured entry's.
         self._pending: dict[str, Any] | None = None
         self._pending_title = ""
@@ -132,7 +136,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: SmsGatewaysConfigEntry) -> OptionsFlow:
-        """Polling, numbers and balance settings."""
+        """Return the options flow: polling, numbers and balance settings."""
         return SmsGatewaysOptionsFlow()
 
     @classmethod
@@ -140,36 +144,25 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Saved contacts, each a notify entity."""
+        """Return the subentry types: saved contacts, each a notify entity."""
         return {SUBENTRY_RECIPIENT: RecipientSubentryFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick the provider."""
-        return self.async_show_menu(step_id="user", menu_options=list(GATEWAYS))
+        return self.async_show_menu(step_id="user", menu_options=list(PROVIDERS))
 
-    async def async_step_enviosms(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """EnvioSMS credentials."""
-        return await self._async_provider_step("enviosms", user_input)
+    def __getattr__(
+        self, name: str
+    ) -> Callable[[dict[str, Any] | None], Awaitable[ConfigFlowResult]]:
+        """Return the form step of the provider the menu option `name` names.
 
-    async def async_step_duanxintong(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """112088.net credentials."""
-        return await self._async_provider_step("duanxintong", user_input)
-
-    async def async_step_smsmobileapi(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """SMSMobileAPI credentials."""
-        return await self._async_provider_step("smsmobileapi", user_input)
-
-    async def async_step_itniotech(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Itniotech credentials."""
-        return await self._async_provider_step("itniotech", user_input)
+        Home Assistant calls `async_step_<menu option>`; every provider's step is the same form
+        drawn from its `PROVIDERS` entry, so a new provider needs no method here.
+        """
+        provider = name.removeprefix("async_step_")
+        if provider == name or provider not in PROVIDERS:
+            raise AttributeError(name)
+        return partial(self._async_provider_step, provider)
 
     async def _async_validate(
         self, data: dict[str, Any], errors: dict[str, str]
@@ -191,17 +184,17 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_provider_step(
         self, provider: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        cls = GATEWAYS[provider]
+        form = PROVIDERS[provider]
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_PROVIDER: provider, **_clean(user_input)}
-            data.setdefault(CONF_URL, cls.default_url)
+            data.setdefault(CONF_URL, form.gateway.default_url)
             if (account := await self._async_validate(data, errors)) is not None:
                 await self.async_set_unique_id(f"{provider}_{account.account_id}")
                 self._abort_if_unique_id_configured()
                 taken = {entry.title for entry in self._async_current_entries()}
-                title = _title(cls, account, taken)
-                if cls.capabilities.webhook:
+                title = _title(form, account, taken)
+                if form.gateway.capabilities.webhook:
                     data[CONF_WEBHOOK_ID] = webhook.async_generate_id()
                     self._pending, self._pending_title = data, title
                     return await self.async_step_webhook()
@@ -209,10 +202,13 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id=provider,
             data_schema=self.add_suggested_values_to_schema(
-                _fields_schema(cls, cls.fields, {}, with_url=True), user_input or {}
+                _fields_schema(form, form.fields, {}, with_url=True), user_input or {}
             ),
             errors=errors,
-            description_placeholders={"provider": cls.name, "default_url": cls.default_url},
+            description_placeholders={
+                "provider": form.name,
+                "default_url": form.gateway.default_url,
+            },
         )
 
     async def async_step_webhook(
@@ -231,7 +227,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="webhook",
             data_schema=vol.Schema({}),
             description_placeholders={
-                "provider": GATEWAYS[self._pending[CONF_PROVIDER]].name,
+                "provider": PROVIDERS[self._pending[CONF_PROVIDER]].name,
                 "webhook_url": await self._async_webhook_url(self._pending),
             },
         )
@@ -272,7 +268,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The provider rejected the credentials: ask for new secrets."""
+        """Ask for new secrets: the provider rejected the credentials."""
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -280,21 +276,21 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask only for the secrets the provider checks."""
         entry = self._get_reauth_entry()
-        cls = GATEWAYS[entry.data[CONF_PROVIDER]]
-        secrets = tuple(f for f in cls.secret_fields if f not in cls.unvalidated_fields)
+        form = PROVIDERS[entry.data[CONF_PROVIDER]]
+        secrets = tuple(f for f in form.secret_fields if f not in form.unvalidated_fields)
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **_clean(user_input)}
             if (account := await self._async_validate(data, errors)) is not None:
-                unique_id = f"{cls.key}_{account.account_id}"
-                if (refusal := self._async_check_account(entry, cls, unique_id)) is not None:
+                unique_id = f"{form.key}_{account.account_id}"
+                if (refusal := self._async_check_account(entry, form, unique_id)) is not None:
                     return refusal
                 return self._async_update_entry(entry, data, unique_id)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=_fields_schema(cls, secrets, {}, with_url=False),
+            data_schema=_fields_schema(form, secrets, {}, with_url=False),
             errors=errors,
-            description_placeholders={"provider": cls.name, "account": entry.title},
+            description_placeholders={"provider": form.name, "account": entry.title},
         )
 
     async def async_step_reconfigure(
@@ -302,7 +298,7 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change any field: url, sender id, credentials."""
         entry = self._get_reconfigure_entry()
-        cls = GATEWAYS[entry.data[CONF_PROVIDER]]
+        form = PROVIDERS[entry.data[CONF_PROVIDER]]
         errors: dict[str, str] = {}
         if user_input is not None:
             # A secret left empty keeps its stored value; any other field left empty is cleared
@@ -310,27 +306,27 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
             kept = {
                 key: value
                 for key, value in entry.data.items()
-                if key in cls.secret_fields
-                or (key not in cls.fields and key != CONF_URL)  # provider, webhook id ...
+                if key in form.secret_fields
+                or (key not in form.fields and key != CONF_URL)  # provider, webhook id ...
             }
             data = {**kept, **_clean(user_input)}
-            data.setdefault(CONF_URL, cls.default_url)
+            data.setdefault(CONF_URL, form.gateway.default_url)
             if (account := await self._async_validate(data, errors)) is not None:
-                unique_id = f"{cls.key}_{account.account_id}"
-                if (refusal := self._async_check_account(entry, cls, unique_id)) is not None:
+                unique_id = f"{form.key}_{account.account_id}"
+                if (refusal := self._async_check_account(entry, form, unique_id)) is not None:
                     return refusal
-                if cls.capabilities.webhook:
+                if form.gateway.capabilities.webhook:
                     # The URL again, for a user who changes the provider's dashboard too.
                     self._pending, self._pending_unique_id = data, unique_id
                     return await self.async_step_webhook()
                 return self._async_update_entry(entry, data, unique_id)
         schema = _fields_schema(
-            cls, cls.fields, entry.data if user_input is None else user_input, with_url=True
+            form, form.fields, entry.data if user_input is None else user_input, with_url=True
         )
         # Secrets may stay empty here: the stored ones are kept.
         schema = vol.Schema(
             {
-                (vol.Optional(key.schema) if key.schema in cls.secret_fields else key): value
+                (vol.Optional(key.schema) if key.schema in form.secret_fields else key): value
                 for key, value in schema.schema.items()
             }
         )
@@ -338,16 +334,16 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reconfigure",
             data_schema=schema,
             errors=errors,
-            description_placeholders={"provider": cls.name, "account": entry.title},
+            description_placeholders={"provider": form.name, "account": entry.title},
         )
 
     def _async_check_account(
-        self, entry: ConfigEntry, cls: type[Gateway], unique_id: str
+        self, entry: ConfigEntry, form: Provider, unique_id: str
     ) -> ConfigFlowResult | None:
         """Refuse credentials of another account; None if they are this entry's."""
         if unique_id == entry.unique_id:
             return None
-        if not cls.account_from_secret:
+        if not form.account_from_secret:
             return self.async_abort(reason="unique_id_mismatch")
         # A new key for the same phone: the id moves with it, unless it is another entry's.
         if self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id):
@@ -376,13 +372,16 @@ class SmsGatewaysConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class SmsGatewaysOptionsFlow(OptionsFlow):
-    """Polling interval, inbound polling, default country, low-balance threshold, daily limit."""
+    """Edit an entry's options.
+
+    Polling interval, inbound polling, default country, low-balance threshold, daily limit.
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One form; what the provider cannot do is not asked."""
+        """Show one form; what the provider cannot do is not asked."""
         if user_input is not None:
             return self.async_create_entry(data=user_input)
-        caps = GATEWAYS[self.config_entry.data[CONF_PROVIDER]].capabilities
+        caps = PROVIDERS[self.config_entry.data[CONF_PROVIDER]].gateway.capabilities
         schema: dict[vol.Marker, Any] = {
             vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): vol.All(
                 NumberSelector(
@@ -421,10 +420,16 @@ class SmsGatewaysOptionsFlow(OptionsFlow):
 
 
 class RecipientSubentryFlow(ConfigSubentryFlow):
-    """A saved contact: a name and a number the entry's provider can reach; editable."""
+    """Add or edit a saved contact.
+
+    A saved contact: a name and a number the entry's provider can reach; editable.
+    """
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Name and number; the number is checked and stored in international form."""
+        """Ask for a name and a number.
+
+        The number is checked and stored in international form.
+        """
         entry = self._get_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -466,7 +471,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         *,
         editing: str | None = None,
     ) -> tuple[str, str] | None:
-        """The contact's name and international number, or None with `errors`.
+        """Return the contact's name and international number, or None with `errors`.
 
         A number that is already another contact's aborts the flow (`already_configured`).
         """
@@ -512,5 +517,5 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                 values,
             ),
             errors=errors,
-            description_placeholders={"provider": GATEWAYS[entry.data[CONF_PROVIDER]].name},
+            description_placeholders={"provider": PROVIDERS[entry.data[CONF_PROVIDER]].name},
         )

@@ -1,4 +1,4 @@
-"""Constants of the SMS Gateways integration."""
+"""Define the constants of the SMS Gateways integration."""
 
 from __future__ import annotations
 

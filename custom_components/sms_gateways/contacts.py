@@ -22,7 +22,7 @@ NOTIFY_PREFIX = "notify."
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """A saved contact: its name, its number in E.164 and its subentry."""
+    """Hold a saved contact: its name, its number in E.164 and its subentry."""
 
     name: str
     number: str

@@ -21,8 +21,7 @@ from homeassistant.util import dt as dt_util
 from .const import CONF_BALANCE_THRESHOLD, CONF_POLL_INBOUND, DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER
 from .delivery import DeliveryTracker
 from .errors import Stage, translated_errors
-from .gateways.base import Balance, Gateway
-from .gateways.errors import GatewayError
+from .gateways import Balance, Gateway, GatewayError
 from .inbox import Inbox
 from .issues import async_check_balance
 

@@ -8,13 +8,12 @@ diagnostics) import this module: the parts themselves never do, so there is no i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 
 from .coordinator import BalanceCoordinator, InboxCoordinator
 from .delivery import DeliveryTracker
-from .gateways.base import AccountInfo, Gateway
+from .gateways import AccountInfo, Gateway
 from .guard import SpendingGuard
 from .inbox import Inbox
 from .webhook import WebhookEndpoint
@@ -35,9 +34,6 @@ class SmsGatewaysData:
     balance_coordinator: BalanceCoordinator | None
     inbox_coordinator: InboxCoordinator | None
     webhook: WebhookEndpoint | None
-    # TEMP until the notify.py merge: notify.py still stores its legacy service here (on a slots
-    # dataclass an attribute must be a field); it unregisters the service itself after the merge.
-    notify_service: Any = None
 
     @property
     def webhook_url(self) -> str | None:

@@ -1,4 +1,4 @@
-"""The last delivery status of an entry, shared by sending and receiving.
+"""Track the last delivery status of an entry, shared by sending and receiving.
 
 A send records `sent`/`rejected` per recipient; a delivery report (polled or pushed) moves a message on
 to `delivered`/`failed`. The `last_delivery_status` sensor listens here, and report polling asks
@@ -16,7 +16,7 @@ from typing import Any
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.util import dt as dt_util
 
-from .gateways.base import DeliveryReport, DeliveryStatus, SendResult
+from .gateways import DeliveryReport, DeliveryStatus, SendResult
 
 # Enough for a day of busy sending; older ids stop being polled (they are long settled).
 MAX_PENDING = 1000
@@ -24,7 +24,7 @@ MAX_PENDING = 1000
 
 @dataclass(frozen=True, slots=True)
 class DeliveryState:
-    """What the `last_delivery_status` sensor shows."""
+    """Hold what the `last_delivery_status` sensor shows."""
 
     status: DeliveryStatus
     message_id: str | None
@@ -32,7 +32,7 @@ class DeliveryState:
     updated_at: datetime
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-able form, for storage and diagnostics."""
+        """Return the JSON-able form, for storage and diagnostics."""
         data = asdict(self)
         data["status"] = self.status.value
         data["updated_at"] = self.updated_at.isoformat()
@@ -40,7 +40,7 @@ class DeliveryState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DeliveryState | None:
-        """Inverse of `as_dict`; None for anything not understood."""
+        """Read back what `as_dict` wrote; None for anything not understood."""
         try:
             updated_at = dt_util.parse_datetime(str(data["updated_at"]))
             if updated_at is None:
@@ -56,7 +56,7 @@ class DeliveryState:
 
 
 class DeliveryTracker:
-    """The latest delivery state and the message ids still waiting for a report."""
+    """Track the latest delivery state and the message ids still waiting for a report."""
 
     def __init__(self) -> None:
         """Start with nothing sent."""
@@ -67,7 +67,7 @@ class DeliveryTracker:
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call `listener` after every change; returns the function that stops it."""
+        """Call `listener` after every change; return the function that stops it."""
         self._listeners.append(listener)
 
         def remove() -> None:
@@ -77,7 +77,7 @@ class DeliveryTracker:
 
     @callback
     def record_send(self, result: SendResult) -> None:
-        """A send finished: the last recipient's outcome becomes the state."""
+        """Record a finished send: the last recipient's outcome becomes the state."""
         if not result.results:
             return
         now = dt_util.utcnow()
@@ -98,7 +98,7 @@ class DeliveryTracker:
 
     @callback
     def record_report(self, report: DeliveryReport) -> None:
-        """A delivery report arrived: it becomes the state; a final one ends the wait."""
+        """Record a delivery report: it becomes the state; a final one ends the wait."""
         if report.settled:
             self.pending.pop(report.message_id, None)
         self.last = DeliveryState(

@@ -8,11 +8,8 @@ from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import (
-    CONF_API_KEY,
-    CONF_PASSWORD,
     CONF_TOKEN,
     CONF_URL,
-    CONF_USERNAME,
     CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant
@@ -20,28 +17,23 @@ from yarl import URL
 
 from .cloudhook import CONF_CLOUDHOOK_URL
 from .const import (
-    CONF_API_SECRET,
-    CONF_APP_ID,
     CONF_PHONE_NUMBER,
-    CONF_WEBHOOK_SECRET,
     SUBENTRY_RECIPIENT,
 )
 from .data import SmsGatewaysConfigEntry
-from .gateways.base import RequestCounter
 from .gateways.numbers import mask
+from .gateways.transport import RequestCounter
+from .providers import PROVIDERS
 
-# Secrets, and whatever names the account (the title and unique id are made from it).
+# Every provider's secrets and the fields that name its account (the title and unique id are made
+# from them), and what Home Assistant's side adds.
 TO_REDACT = {
-    CONF_PASSWORD,
-    CONF_API_KEY,
-    CONF_API_SECRET,
+    *(name for form in PROVIDERS.values() for name in (*form.secret_fields, *form.account_fields)),
+    # EnvioSMS's session token lives in the client only; redacted wherever a key of its name appears.
     CONF_TOKEN,
     CONF_WEBHOOK_ID,
-    CONF_WEBHOOK_SECRET,
     # Anyone holding a cloudhook URL can push to the entry.
     CONF_CLOUDHOOK_URL,
-    CONF_USERNAME,
-    CONF_APP_ID,
     "unique_id",
     "title",
     "account_id",

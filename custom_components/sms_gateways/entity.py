@@ -1,4 +1,7 @@
-"""The entity bases: one service device per entry, one per saved contact, states that follow."""
+"""Define the entity bases.
+
+One service device per entry, one per saved contact, states that follow.
+"""
 
 from __future__ import annotations
 
@@ -14,18 +17,19 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .const import CONTACT_MODEL, DOMAIN
 from .data import SmsGatewaysConfigEntry, SmsGatewaysData
+from .providers import PROVIDERS
 
 
 def device_info(entry: SmsGatewaysConfigEntry) -> DeviceInfo:
     """Return the entry's device: the provider's service for this account."""
-    gateway = entry.runtime_data.gateway
+    provider = PROVIDERS[entry.runtime_data.gateway.key]
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         entry_type=DeviceEntryType.SERVICE,
-        manufacturer=gateway.name,
-        model=gateway.model,
+        manufacturer=provider.name,
+        model=provider.model,
         name=entry.title,
-        configuration_url=gateway.dashboard_url,
+        configuration_url=provider.dashboard_url,
     )
 
 
@@ -51,6 +55,9 @@ class SmsGatewaysEntity(Entity):
     """Name an entity by translation key, unique per entry, on the entry's device."""
 
     _attr_has_entity_name = True
+    # Every state here is pushed (events, sends, coordinators): Home Assistant's 30-second poll
+    # would only write unchanged states again.
+    _attr_should_poll = False
 
     def __init__(
         self,
@@ -92,7 +99,6 @@ class SmsGatewaysFollowingEntity(SmsGatewaysEntity):
     """
 
     entity_description: SmsGatewaysEntityDescription
-    _attr_should_poll = False
 
     def __init__(
         self, entry: SmsGatewaysConfigEntry, description: SmsGatewaysEntityDescription

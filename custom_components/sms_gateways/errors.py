@@ -21,7 +21,7 @@ from homeassistant.exceptions import (
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import DOMAIN
-from .gateways.errors import (
+from .gateways import (
     AuthError,
     GatewayError,
     ProtocolError,

@@ -1,4 +1,7 @@
-"""The `incoming_sms` event entity: the automation editor's trigger for inbound SMS."""
+"""Provide the `incoming_sms` event entity.
+
+It is the automation editor's trigger for inbound SMS.
+"""
 
 from __future__ import annotations
 

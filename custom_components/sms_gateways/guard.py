@@ -1,4 +1,4 @@
-"""The spending guard: how many messages an entry sent today, and the most it may send.
+"""Guard spending: count an entry's messages sent today, against the most it may send.
 
 A message is counted as the provider bills it: segments times recipients. With a limit, the count is
 reserved and written to disk *before* the request goes out, then settled to what was accepted, so a
@@ -30,15 +30,18 @@ NEAR_LIMIT = 0.8
 
 
 def storage_key(entry_id: str) -> str:
-    """The storage file of an entry's daily count."""
+    """Return the storage file of an entry's daily count."""
     return f"{DOMAIN}.{entry_id}.sent_today"
 
 
 class SpendingGuard:
-    """Today's count of billed messages of one entry, checked against its `daily_limit`."""
+    """Count one entry's billed messages of today, checked against its `daily_limit`."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str, title: str, limit: int) -> None:
-        """`limit` 0 means no limit (the count is still kept, for the sensor)."""
+        """Keep the count of `entry_id` against `limit`.
+
+        `limit` 0 means no limit (the count is still kept, for the sensor).
+        """
         self._hass = hass
         self._entry_id = entry_id
         self._title = title
@@ -63,21 +66,24 @@ class SpendingGuard:
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
-        """Reset at each local midnight; returns the function that stops it."""
+        """Reset at each local midnight; return the function that stops it."""
         return async_track_time_change(self._hass, self._midnight, hour=0, minute=0, second=0)
 
     async def async_stop(self) -> None:
-        """The entry unloads: write the count now (a delayed write must not outlive the entry)."""
+        """Write the count now, as the entry unloads.
+
+        A delayed write must not outlive the entry.
+        """
         await self._store.async_save(self._stored())
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call `listener` after every change of the count; returns the function that stops it."""
+        """Call `listener` after every change of the count; return the function that stops it."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
     def resets_at(self) -> datetime:
-        """The next local midnight."""
+        """Return the next local midnight."""
         tomorrow = self.day + timedelta(days=1)
         return datetime.combine(tomorrow, datetime.min.time(), dt_util.get_default_time_zone())
 
@@ -104,7 +110,7 @@ class SpendingGuard:
         self._changed()
 
     async def async_settle(self, reserved: int, billed: int) -> None:
-        """A send ended: count what was billed instead of what was reserved."""
+        """Settle a send that ended: count what was billed instead of what was reserved."""
         if billed >= reserved:
             return
         self.count = max(0, self.count - (reserved - billed))
@@ -150,5 +156,5 @@ class SpendingGuard:
 
 
 async def async_remove_count(hass: HomeAssistant, entry_id: str) -> None:
-    """The entry is deleted: its count goes with it."""
+    """Delete the count of an entry that is deleted: it goes with the entry."""
     await Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry_id)).async_remove()

@@ -49,7 +49,7 @@ from .const import (
 )
 from .contacts import names_by_number
 from .delivery import DeliveryState, DeliveryTracker
-from .gateways.base import DeliveryReport, InboundMessage, WebhookPayload
+from .gateways import DeliveryReport, InboundMessage, WebhookPayload
 from .inbox_store import InboxFile, InboxNotSavedError, storage_key
 from .ledger import Ledger, LedgerFullError, Pending
 

@@ -1,4 +1,6 @@
-"""The inbox's file: written whole and atomically, and waited for where durability matters.
+"""Store the inbox's file.
+
+It is written whole and atomically, and waited for where durability matters.
 
 Home Assistant's `Store.async_save` writes atomically (the old file or the new one survives a
 crash) but only logs a failed write, so a caller cannot know that a message is on disk before it
@@ -33,7 +35,7 @@ RETRY_DELAY = 10.0
 
 
 class _CheckedStore(Store[dict[str, Any]]):
-    """A `Store` that remembers why its last write failed instead of only logging it.
+    """Store data, and remember why the last write failed instead of only logging it.
 
     Wraps `_async_write_data` (not public; its arguments changed in 2026, hence `*args`). Should a
     future Home Assistant rename it, writes still happen; only their failures go unnoticed, as
@@ -58,11 +60,11 @@ class _CheckedStore(Store[dict[str, Any]]):
 
 
 class InboxNotSavedError(Exception):
-    """The inbox could not be written: nothing new may be acknowledged."""
+    """Signal that the inbox could not be written: nothing new may be acknowledged."""
 
 
 def storage_key(entry_id: str) -> str:
-    """The storage file of an entry's inbox."""
+    """Return the storage file of an entry's inbox."""
     return f"{DOMAIN}.{entry_id}.inbox"
 
 
@@ -72,7 +74,7 @@ async def async_remove_inbox(hass: HomeAssistant, entry_id: str) -> None:
 
 
 class InboxFile:
-    """One entry's inbox file: load once, then write what `data` returns."""
+    """Hold one entry's inbox file: load once, then write what `data` returns."""
 
     def __init__(
         self,
@@ -82,7 +84,9 @@ class InboxFile:
         data: Callable[[], dict[str, Any]],
         on_saved: Callable[[], None],
     ) -> None:
-        """`data` snapshots the state (in the event loop); `on_saved` runs after each write.
+        """Keep how to snapshot the state, and what to run after each write.
+
+        `data` snapshots the state (in the event loop); `on_saved` runs after each write.
 
         A write covers every change numbered up to `written` when `on_saved` runs.
         """
@@ -103,22 +107,22 @@ class InboxFile:
         self.writes = 0
 
     async def async_load(self) -> dict[str, Any] | None:
-        """What was stored, or None for a new entry."""
+        """Return what was stored, or None for a new entry."""
         return await self._store.async_load()
 
     @property
     def saved(self) -> bool:
-        """True if every change so far is on disk."""
+        """Return whether every change so far is on disk."""
         return self._written >= self._changes
 
     @property
     def written(self) -> int:
-        """The number of the last change known to be on disk."""
+        """Return the number of the last change known to be on disk."""
         return self._written
 
     @callback
     def changed(self) -> int:
-        """Something changed: it is written within `SAVE_DELAY`. Returns the change's number."""
+        """Record a change, written within `SAVE_DELAY`; return the change's number."""
         self._changes += 1
         if self._cancel_timer is None and not self._writing and not self._closed:
             self._cancel_timer = async_call_later(self._hass, SAVE_DELAY, self._timer_fired)
@@ -147,7 +151,7 @@ class InboxFile:
         return self._writer is not None and not self._writer.done()
 
     def _start_writer(self) -> asyncio.Task[None]:
-        """The write in progress, or a new one (one at a time)."""
+        """Return the write in progress, or a new one (one at a time)."""
         if self._writer is None or self._writer.done():
             self._writer = self._hass.async_create_background_task(
                 self._async_write(), f"{DOMAIN} inbox write", eager_start=False

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
-from .gateways.base import Balance
+from .gateways import Balance
 
 
 def low_balance_issue_id(entry_id: str) -> str:

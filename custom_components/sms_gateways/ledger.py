@@ -29,7 +29,7 @@ import json
 from typing import Any
 
 from .const import SOURCE_POLL
-from .gateways.base import Channel, DeliveryReport, InboundMessage
+from .gateways import Channel, DeliveryReport, InboundMessage
 from .gateways.text import clean_text
 
 # Ids remembered: far more than any provider re-delivers (a poll window holds at most a few
@@ -51,12 +51,12 @@ _INBOUND_CHANNELS = frozenset({Channel.SMS.value, Channel.WHATSAPP.value})
 
 
 class LedgerFullError(Exception):
-    """Too much waits to be fired: a push is not taken now (the provider retries)."""
+    """Signal that too much waits to be fired: a push is not taken now (the provider retries)."""
 
 
 @dataclass(slots=True)
 class Pending:
-    """A message accepted and not fired yet, as it is stored."""
+    """Hold a message accepted and not fired yet, as it is stored."""
 
     message_id: str
     sender: str
@@ -67,7 +67,7 @@ class Pending:
 
     @property
     def received_timestamp(self) -> float | None:
-        """`received_at` in epoch seconds, None if it cannot be read."""
+        """Return `received_at` in epoch seconds, None if it cannot be read."""
         try:
             return datetime.fromisoformat(self.received_at).timestamp()
         except ValueError:
@@ -75,11 +75,11 @@ class Pending:
 
     @property
     def size(self) -> int:
-        """Its bytes on disk, near enough (the field names and quotes as a flat 96)."""
+        """Return its bytes on disk, near enough (the field names and quotes as a flat 96)."""
         return 96 + sum(len(value.encode()) for value in (self.message_id, self.sender, self.text))
 
     def as_dict(self) -> dict[str, str]:
-        """As stored."""
+        """Return it as stored."""
         return {
             "message_id": self.message_id,
             "sender": self.sender,
@@ -91,7 +91,7 @@ class Pending:
 
     @classmethod
     def from_dict(cls, data: Any) -> Pending | None:
-        """Read back; None for anything that is not a stored message."""
+        """Read it back; None for anything that is not a stored message."""
         if not isinstance(data, dict):
             return None
         try:
@@ -113,17 +113,23 @@ def _channel(value: Any) -> str:
 
 
 def _seen_size(key: str, received: float | None) -> int:
-    """Bytes of one `seen` entry in the file: the id, and its receive time as `[id, 1.5e9]`."""
+    """Return the bytes of one `seen` entry in the file.
+
+    The id, and its receive time as `[id, 1.5e9]`.
+    """
     return stored_size(key) + 2 + (0 if received is None else 24)
 
 
 def stored_size(value: str) -> int:
-    """The bytes `value` takes in the JSON file (control characters are escaped: 6 bytes each)."""
+    """Return the bytes `value` takes in the JSON file.
+
+    Control characters are escaped: 6 bytes each.
+    """
     return len(json.dumps(value, ensure_ascii=False).encode())
 
 
 def message_key(raw: str) -> str:
-    """The id kept for `raw`: cleaned, and hashed when it is longer than `MAX_ID`."""
+    """Return the id kept for `raw`: cleaned, and hashed when it is longer than `MAX_ID`."""
     key = clean_text(raw)
     if len(key) > MAX_ID:
         return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
@@ -131,15 +137,18 @@ def message_key(raw: str) -> str:
 
 
 def report_key(report: DeliveryReport) -> str:
-    """A status change (sent, then delivered) is news; the same status again is not."""
+    """Return the key of a report: its message id and status.
+
+    A status change (sent, then delivered) is news; the same status again is not.
+    """
     return f"report:{message_key(report.message_id)}:{report.status.value}"
 
 
 class Ledger:
-    """What was fired, what waits to be fired, and the budgets that bound both."""
+    """Track what was fired, what waits to be fired, and the budgets that bound both."""
 
     def __init__(self) -> None:
-        """Empty."""
+        """Start empty."""
         # id -> receive time (epoch seconds) for messages, None for reports and push events.
         self._seen: OrderedDict[str, float | None] = OrderedDict()
         self.horizon: float | None = None
@@ -155,7 +164,7 @@ class Ledger:
 
     @property
     def seen_count(self) -> int:
-        """How many ids are remembered."""
+        """Return how many ids are remembered."""
         return len(self._seen)
 
     def restore(self, seen: Iterable[Any], pending: Iterable[Any], horizon: Any = None) -> None:
@@ -175,11 +184,14 @@ class Ledger:
                 self._queue(message, message.size)
 
     def knows(self, key: str) -> bool:
-        """True if `key` was fired or waits."""
+        """Return whether `key` was fired or waits."""
         return key in self._seen or key in self._waiting
 
     def take_event(self, event_id: str) -> bool:
-        """A push's own id: False if that push was taken before (at-least-once delivery)."""
+        """Take a push's own id; return False if that push was taken before.
+
+        Pushes come with at-least-once delivery.
+        """
         key = f"event:{message_key(event_id)}"
         if key in self._seen:
             self.duplicates += 1
@@ -250,7 +262,7 @@ class Ledger:
         return count
 
     def take_due(self) -> tuple[list[Pending], list[DeliveryReport]]:
-        """Everything waiting, now counted as fired (seen); the caller fires it."""
+        """Take everything waiting, now counted as fired (seen); the caller fires it."""
         messages, reports = self.pending, self.reports
         self.pending, self.reports = [], []
         self._pending_bytes = 0
@@ -277,7 +289,7 @@ class Ledger:
                 self.horizon = at
 
     def stored(self) -> dict[str, Any]:
-        """The part of the inbox's storage this ledger owns."""
+        """Return the part of the inbox's storage this ledger owns."""
         return {
             "seen": [key if at is None else [key, at] for key, at in self._seen.items()],
             "pending": [message.as_dict() for message in self.pending],

@@ -1,4 +1,4 @@
-"""Notify: the legacy `notify.<entry title>` service and a notify entity per saved contact."""
+"""Provide the legacy `notify.<entry title>` service and a notify entity per saved contact."""
 
 from __future__ import annotations
 

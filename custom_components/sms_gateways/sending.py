@@ -22,8 +22,7 @@ from .const import CONF_PLAIN_CHARACTERS, DOMAIN
 from .contacts import resolve_recipients
 from .data import SmsGatewaysConfigEntry
 from .errors import Stage, translated_errors
-from .gateways.base import SendOptions, SendResult
-from .gateways.errors import AuthError, GatewayError, ValidationError
+from .gateways import AuthError, GatewayError, SendOptions, SendResult, ValidationError
 from .gateways.text import plain_lookalikes
 
 # At most this many numbers a call (the action's field description says so). It is the largest

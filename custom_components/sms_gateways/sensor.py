@@ -1,4 +1,4 @@
-"""Sensors: the balance, messages sent today, and what became of the last message sent."""
+"""Provide sensors: the balance, messages sent today, and what became of the last message sent."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from homeassistant.helpers.typing import StateType
 from .const import ATTR_MESSAGE_ID, ATTR_RECIPIENT
 from .data import SmsGatewaysConfigEntry, SmsGatewaysData
 from .entity import SmsGatewaysEntityDescription, SmsGatewaysFollowingEntity
-from .gateways.base import DeliveryStatus, is_currency
+from .gateways import DeliveryStatus, is_currency
 
 # Coordinators do the polling; entities only read.
 PARALLEL_UPDATES = 0

@@ -1,4 +1,4 @@
-"""The `sms_gateways.send_sms` action."""
+"""Register the `sms_gateways.send_sms` action."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from .const import (
     DOMAIN,
     SERVICE_SEND_SMS,
 )
-from .gateways.base import Channel, SendOptions
+from .gateways import Channel, SendOptions
 from .sending import async_send, loaded_entry, refusal, response
 
 OPTIONS_SCHEMA: dict[vol.Marker, Any] = {
@@ -49,7 +49,7 @@ SEND_SMS_SCHEMA = vol.Schema(
 
 
 def send_options(data: dict[str, object]) -> SendOptions:
-    """SendOptions from action or notify `data` (already validated by OPTIONS_SCHEMA)."""
+    """Return the SendOptions of action or notify `data` (already validated by OPTIONS_SCHEMA)."""
     send_at = data.get(ATTR_SEND_AT)
     if isinstance(send_at, datetime) and send_at.tzinfo is None:
         # A time picked in the UI is in Home Assistant's time zone.

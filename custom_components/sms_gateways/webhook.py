@@ -28,8 +28,8 @@ from homeassistant.util.aiohttp import MockRequest
 
 from .cloudhook import CONF_CLOUDHOOK_URL, async_create_cloudhook, cloud_subscribed
 from .const import DOMAIN, LOGGER
-from .gateways.base import Gateway, read_bounded
-from .gateways.errors import GatewayError, SignatureError
+from .gateways import Gateway, GatewayError, SignatureError
+from .gateways.transport import read_bounded
 from .inbox import Inbox, InboxBusyError
 from .issues import async_set_webhook_reachable
 

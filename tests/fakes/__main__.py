@@ -7,7 +7,8 @@ import logging
 
 from aiohttp import web
 
-from tests.fakes.simulator import build_simulator, make_fakes
+from tests.fakes import make_fakes
+from tests.fakes.simulator import build_simulator
 
 
 def main() -> None:

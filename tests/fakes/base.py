@@ -94,6 +94,8 @@ class FakeProvider(ABC):
     """One provider's fake API, mounted under a prefix of one aiohttp app."""
 
     key: ClassVar[str]
+    # As the simulator's page shows it.
+    name: ClassVar[str]
 
     def __init__(self) -> None:
         """Start with no faults and nothing recorded."""

@@ -80,6 +80,7 @@ class DuanxintongFake(FakeProvider):
     """
 
     key = "duanxintong"
+    name = "企业短信通 (112088.net)"
 
     def __init__(
         self,

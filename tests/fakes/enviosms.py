@@ -160,6 +160,7 @@ class EnvioSmsFake(FakeProvider):
     """
 
     key = "enviosms"
+    name = "EnvioSMS"
 
     def __init__(
         self,

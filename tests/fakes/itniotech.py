@@ -107,6 +107,7 @@ class ItniotechFake(FakeProvider):
     """Itniotech's documented API."""
 
     key = "itniotech"
+    name = "Itniotech"
 
     def __init__(
         self,

@@ -19,19 +19,12 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from tests.fakes import make_fakes
 from tests.fakes.base import FakeProvider, Fault, build_app
-from tests.fakes.duanxintong import DuanxintongFake
-from tests.fakes.enviosms import EnvioSmsFake
-from tests.fakes.itniotech import ItniotechFake, inbound_push_body, report_push_body
-from tests.fakes.smsmobileapi import SmsMobileApiFake, legacy_push_body, signature_headers
+from tests.fakes.itniotech import inbound_push_body, report_push_body
+from tests.fakes.smsmobileapi import legacy_push_body, signature_headers
 
 PUSH_TIMEOUT = aiohttp.ClientTimeout(total=10)
-DISPLAY_NAMES = {
-    "enviosms": "EnvioSMS",
-    "duanxintong": "企业短信通 (112088.net)",
-    "smsmobileapi": "SMSMobileAPI",
-    "itniotech": "Itniotech",
-}
 FAULT_LABELS = {
     Fault.NONE: "off (answers normally)",
     Fault.HTTP_500: "HTTP 500",
@@ -42,16 +35,6 @@ FAULT_LABELS = {
     Fault.CODE: "provider error code",
 }
 _PUSH_IDS = itertools.count(int(time.time()))
-
-
-def make_fakes() -> dict[str, FakeProvider]:
-    """One fake per provider with its default account."""
-    return {
-        "enviosms": EnvioSmsFake(),
-        "duanxintong": DuanxintongFake(),
-        "smsmobileapi": SmsMobileApiFake(),
-        "itniotech": ItniotechFake(),
-    }
 
 
 def build_simulator(fakes: dict[str, FakeProvider] | None = None) -> web.Application:
@@ -281,7 +264,7 @@ def _section(key: str, fake: FakeProvider, origin: str, webhook_url: str) -> str
     waiting = _waiting(snap)
     pushes = key in ("smsmobileapi", "itniotech")
     parts = [
-        f'<section id="{key}"><h2>{html.escape(DISPLAY_NAMES[key])} <small>({key})</small></h2>',
+        f'<section id="{key}"><h2>{html.escape(fake.name)} <small>({key})</small></h2>',
         f"<p>API URL: <code>{html.escape(origin)}/{key}</code> — {creds}</p>",
         f'<p data-live="{key}-status">Balance: <b>{html.escape(str(snap.get("balance", "—")))}'
         f"</b> {html.escape(str(snap.get('unit', '')))} · Fault: <b>"

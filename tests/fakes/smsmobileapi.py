@@ -94,6 +94,7 @@ class SmsMobileApiFake(FakeProvider):
     """
 
     key = "smsmobileapi"
+    name = "SMSMobileAPI"
 
     def __init__(
         self,

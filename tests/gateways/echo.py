@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 import json
-from typing import Any, ClassVar
+from typing import Any
 
 from aiohttp import web
 
@@ -63,13 +63,10 @@ class EchoGateway(Gateway):
 
     key = "echo"
     name = "Echo"
-    model = "test"
     default_url = "http://127.0.0.1:9"
     capabilities = Capabilities(
         max_length=20, max_recipients_per_request=3, max_concurrent_requests=2, flash=True
     )
-    secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
-    fields: ClassVar[tuple[str, ...]] = ("api_key",)
 
     async def async_validate(self) -> AccountInfo:
         return AccountInfo("a", "a")

@@ -1,4 +1,6 @@
-"""Async clients for the SMS gateways: no Home Assistant import anywhere in this package.
+"""Talk to the SMS gateways through async clients.
+
+No Home Assistant import anywhere in this package.
 
 The package reads like a client library: the types in `models`, the errors in `exceptions`, the
 interface in `client`, the bounded HTTP exchange in `transport`, one module per provider, and the
@@ -8,6 +10,8 @@ provider classes by key in `GATEWAYS`.
 from __future__ import annotations
 
 from .client import Gateway
+from .duanxintong import DuanxintongGateway
+from .enviosms import EnvioSmsGateway
 from .exceptions import (
     AmbiguousNumberError,
     AuthError,
@@ -26,6 +30,7 @@ from .exceptions import (
     UnsupportedOptionError,
     ValidationError,
 )
+from .itniotech import ItniotechGateway
 from .models import (
     AccountInfo,
     Balance,
@@ -40,7 +45,13 @@ from .models import (
     WebhookPayload,
     is_currency,
 )
-from .registry import GATEWAYS
+from .smsmobileapi import SmsMobileApiGateway
+
+# Provider key → client class; a new provider's class is added here.
+GATEWAYS: dict[str, type[Gateway]] = {
+    gateway.key: gateway
+    for gateway in (EnvioSmsGateway, DuanxintongGateway, SmsMobileApiGateway, ItniotechGateway)
+}
 
 __all__ = [
     "GATEWAYS",
@@ -52,12 +63,15 @@ __all__ = [
     "Channel",
     "DeliveryReport",
     "DeliveryStatus",
+    "DuanxintongGateway",
     "EmptyMessageError",
+    "EnvioSmsGateway",
     "Gateway",
     "GatewayError",
     "InboundMessage",
     "InvalidNumberError",
     "InvalidOptionError",
+    "ItniotechGateway",
     "MessageTooLongError",
     "NoRecipientsError",
     "PayloadError",
@@ -67,6 +81,7 @@ __all__ = [
     "SendOptions",
     "SendResult",
     "SignatureError",
+    "SmsMobileApiGateway",
     "TemporaryError",
     "UnsupportedError",
     "UnsupportedOptionError",

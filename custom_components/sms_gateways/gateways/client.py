@@ -44,7 +44,7 @@ from .transport import DEFAULT_TIMEOUT, HttpAnswer, RequestOptions, Transport
 
 
 class Gateway(ABC):
-    """One provider's API.
+    """Call one provider's API.
 
     `credentials` holds the config entry's fields (SPEC.md names). Every request goes through
     `_request`, which bounds it with `timeout` and turns transport failures into `TemporaryError`
@@ -53,20 +53,8 @@ class Gateway(ABC):
 
     key: ClassVar[str]
     name: ClassVar[str]
-    model: ClassVar[str]
     default_url: ClassVar[str]
-    dashboard_url: ClassVar[str | None] = None
     capabilities: ClassVar[Capabilities]
-    # Config entry fields that are secrets, for redaction and reauthentication.
-    secret_fields: ClassVar[tuple[str, ...]]
-    # Config entry fields, in form order; `url` is always added by the form.
-    fields: ClassVar[tuple[str, ...]]
-    # Fields a user may leave empty.
-    optional_fields: ClassVar[tuple[str, ...]] = ()
-    # Secret fields that are not credentials (checked on pushes, not by `async_validate`).
-    unvalidated_fields: ClassVar[tuple[str, ...]] = ()
-    # True where the account id is derived from a secret (a new key is then a new id).
-    account_from_secret: ClassVar[bool] = False
 
     def __init__(
         self,

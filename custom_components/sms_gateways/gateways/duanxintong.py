@@ -1,4 +1,6 @@
-"""企业短信通 (112088.net): GET requests with GBK query strings, `|`-separated text answers.
+"""Talk to 企业短信通 (112088.net).
+
+GET requests with GBK query strings, `|`-separated text answers.
 
 The service is a classic ASP application: every endpoint takes `us_name`/`us_pwd` in the query
 string, and answers either a negative code or a `|`-separated list. It has no HTTPS and no
@@ -12,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 import logging
 import re
-from typing import ClassVar, NoReturn
+from typing import NoReturn
 from urllib.parse import quote
 
 from yarl import URL
@@ -120,7 +122,10 @@ _BALANCE = re.compile(r"\d{1,15}(?:\.\d{1,6})?")
 
 
 class UnencodableTextError(ValidationError):
-    """The text has characters that GBK, the provider's only encoding, cannot carry (emoji)."""
+    """Signal a text with characters that GBK cannot carry (emoji).
+
+    GBK is the provider's only encoding.
+    """
 
     key = "unencodable_text"
 
@@ -281,14 +286,12 @@ def parse_balance(text: str) -> Balance:
 
 
 class DuanxintongGateway(Gateway):
-    """企业短信通 (112088.net) HTTP API."""
+    """Call the 企业短信通 (112088.net) HTTP API."""
 
     key = "duanxintong"
     name = "企业短信通 (112088.net)"
-    model = "HTTP API"
     # Only plain HTTP on port 8088 is known to exist.
     default_url = "http://www.112088.net:8088"
-    dashboard_url = "http://www.112088.net"
     capabilities = Capabilities(
         max_length=335,
         max_recipients_per_request=100,
@@ -299,8 +302,6 @@ class DuanxintongGateway(Gateway):
         schedule=True,
         default_region="CN",
     )
-    fields: ClassVar[tuple[str, ...]] = ("username", "password")
-    secret_fields: ClassVar[tuple[str, ...]] = ("password",)
 
     async def async_validate(self) -> AccountInfo:
         """Check the user name and password with the balance call (there is no account endpoint)."""

@@ -1,4 +1,6 @@
-"""EnvioSMS (Go4IT, Mexico): credentials in the URL path, one number a request.
+"""Talk to EnvioSMS (Go4IT, Mexico).
+
+Credentials travel in the URL path; one number a request.
 
 The flow is user and password → token (`GET /auth/{user}/{password}`), token → API key and secret
 plus the account's balance (`GET /user/{token}`), then `POST /sms/{apikey}/{apisecret}` once per
@@ -14,7 +16,7 @@ from collections.abc import Awaitable, Mapping, Sequence
 from datetime import UTC
 from functools import cached_property
 import math
-from typing import Any, ClassVar, NoReturn
+from typing import Any, NoReturn
 import unicodedata
 from urllib.parse import quote
 import uuid
@@ -209,13 +211,11 @@ def parse_balance(record: Mapping[str, Any]) -> Balance:
 
 
 class EnvioSmsGateway(Gateway):
-    """EnvioSMS's REST API."""
+    """Call EnvioSMS's REST API."""
 
     key = "enviosms"
     name = NAME
-    model = "API SMS v1"
     default_url = "https://sms.api4it.com/v1"
-    dashboard_url = "https://enviosms.com.mx"
     capabilities = Capabilities(
         max_length=509,
         max_recipients_per_request=1,
@@ -227,8 +227,6 @@ class EnvioSmsGateway(Gateway):
         unicode=True,
         default_region="MX",
     )
-    fields: ClassVar[tuple[str, ...]] = ("username", "password")
-    secret_fields: ClassVar[tuple[str, ...]] = ("password",)
 
     # A client starts signed out; the first call signs in.
     _token: str | None = None

@@ -12,7 +12,10 @@ from typing import ClassVar
 
 
 class GatewayError(Exception):
-    """Base class of everything a gateway raises on purpose."""
+    """Signal a gateway failure.
+
+    The base class of everything a gateway raises on purpose.
+    """
 
     def __init__(
         self,
@@ -28,11 +31,14 @@ class GatewayError(Exception):
 
 
 class AuthError(GatewayError):
-    """The provider rejected the credentials: ask the user for new ones."""
+    """Signal that the provider rejected the credentials: ask the user for new ones."""
 
 
 class TemporaryError(GatewayError):
-    """Time-out, connection error, HTTP 5xx, or the provider is busy: safe to try later."""
+    """Signal a failure that is safe to try again later.
+
+    Time-out, connection error, HTTP 5xx, or the provider is busy.
+    """
 
     def __init__(
         self,
@@ -48,19 +54,22 @@ class TemporaryError(GatewayError):
 
 
 class RefusedError(GatewayError):
-    """The provider refused the content, a number, or the account's state (no credit, locked)."""
+    """Signal that the provider refused the content, a number, or the account's state.
+
+    For example no credit, or a locked account.
+    """
 
 
 class ProtocolError(GatewayError):
-    """The provider's answer could not be understood."""
+    """Signal that the provider's answer could not be understood."""
 
 
 class UnsupportedError(GatewayError):
-    """The provider has no such endpoint (no balance, no inbound polling ...)."""
+    """Signal that the provider has no such endpoint (no balance, no inbound polling ...)."""
 
 
 class ValidationError(GatewayError):
-    """Bad input caught before any request was made: nothing was sent.
+    """Signal bad input caught before any request was made: nothing was sent.
 
     `key` names the problem for translations; `placeholders` fills its message.
     """
@@ -74,31 +83,34 @@ class ValidationError(GatewayError):
 
 
 class EmptyMessageError(ValidationError):
-    """The text is empty or only white space."""
+    """Signal that the text is empty or only white space."""
 
     key = "empty_message"
 
 
 class MessageTooLongError(ValidationError):
-    """The text is longer than the provider accepts."""
+    """Signal that the text is longer than the provider accepts."""
 
     key = "message_too_long"
 
 
 class InvalidNumberError(ValidationError):
-    """A number cannot be put in the form the provider expects."""
+    """Signal that a number cannot be put in the form the provider expects."""
 
     key = "invalid_number"
 
 
 class AmbiguousNumberError(InvalidNumberError):
-    """Digits that read as a national and as an international number: the user must say which."""
+    """Signal digits that read as a national and as an international number.
+
+    The user must say which.
+    """
 
     key = "ambiguous_number"
 
 
 class NoRecipientsError(ValidationError):
-    """No number to send to."""
+    """Signal that there is no number to send to."""
 
     key = "no_recipients"
 
@@ -108,7 +120,7 @@ OPTIONS = ("send_at", "flash", "unicode", "channel", "sender_id")
 
 
 class _OptionError(ValidationError):
-    """An error about one option, with a key of its own per option.
+    """Signal an error about one option, with a key of its own per option.
 
     A translated message cannot translate a placeholder, so the option is named by the key
     (`unsupported_send_at`: "… cannot schedule …"), never by its field name in the text.
@@ -134,14 +146,17 @@ class _OptionError(ValidationError):
 
 
 class UnsupportedOptionError(_OptionError):
-    """An option this provider does not have (flash on 112088, WhatsApp on Itniotech ...)."""
+    """Signal an option this provider does not have.
+
+    For example flash on 112088, WhatsApp on Itniotech ...
+    """
 
     key = "unsupported_option"
     prefix = "unsupported"
 
 
 class InvalidOptionError(_OptionError):
-    """An option with a value that cannot be used (a send time in the past ...)."""
+    """Signal an option with a value that cannot be used (a send time in the past ...)."""
 
     key = "invalid_option"
     prefix = "invalid"
@@ -150,8 +165,8 @@ class InvalidOptionError(_OptionError):
 
 
 class PayloadError(GatewayError):
-    """A webhook body that is not a valid payload of this provider."""
+    """Signal a webhook body that is not a valid payload of this provider."""
 
 
 class SignatureError(PayloadError):
-    """A webhook whose signature is missing, wrong, or too old."""
+    """Signal a webhook whose signature is missing, wrong, or too old."""

@@ -1,4 +1,6 @@
-"""Itniotech: JSON over HTTPS, every call signed with md5(key + secret + timestamp).
+"""Talk to Itniotech.
+
+JSON over HTTPS, every call signed with md5(key + secret + timestamp).
 
 Sends take up to 1000 numbers a POST; reports are fetched by message id (200 a call); inbound
 messages are paged from `/recordMo`; the provider can also push both to our webhook (unsigned: the
@@ -16,7 +18,7 @@ import hashlib
 import math
 import re
 import time
-from typing import Any, ClassVar, NoReturn
+from typing import Any, NoReturn
 
 from . import _parse, jsonish, numbers
 from .client import Gateway
@@ -386,13 +388,11 @@ def _order_ids(numbers_: Sequence[str]) -> dict[str, str]:
 
 
 class ItniotechGateway(Gateway):
-    """Itniotech's SMS API."""
+    """Call Itniotech's SMS API."""
 
     key = "itniotech"
     name = "Itniotech"
-    model = "SMS API"
     default_url = "https://api.itniotech.com/sms"
-    dashboard_url = "https://www.itniotech.com"
     capabilities = Capabilities(
         max_length=1024,
         max_recipients_per_request=1000,
@@ -407,9 +407,6 @@ class ItniotechGateway(Gateway):
         # ("numbers": "91856321412"), so such digits are read as international.
         country_code_digits=True,
     )
-    fields: ClassVar[tuple[str, ...]] = ("api_key", "api_secret", "app_id", "sender_id")
-    secret_fields: ClassVar[tuple[str, ...]] = ("api_key", "api_secret")
-    optional_fields: ClassVar[tuple[str, ...]] = ("sender_id",)
 
     @property
     def _app_id(self) -> str:

@@ -1,4 +1,6 @@
-"""Lenient JSON: what some providers answer is a JavaScript literal rather than JSON.
+"""Parse lenient JSON.
+
+What some providers answer is a JavaScript literal rather than JSON.
 
 EnvioSMS's documented send answer is `{ status: true, tipo: 0, codigo: 1001, mensaje: 'Envío en
 proceso' }` (bare keys, single quotes) and Itniotech's push examples are not strict JSON either.
@@ -41,7 +43,7 @@ def loads(text: str | bytes) -> Any:
 
 
 def _may_need_cleaning(text: str) -> bool:
-    """Whether any string parsed from `text` could hold a lone surrogate or a NUL.
+    """Return whether any string parsed from `text` could hold a lone surrogate or a NUL.
 
     Only a "backslash u" escape, a NUL or a surrogate already in `text` can put one there: a poll
     answer of thousands of plain messages then skips the walk over every string (100 ms for

@@ -14,7 +14,7 @@ from .text import TextInfo
 
 
 class Channel(StrEnum):
-    """Where SMSMobileAPI sends a message from the user's phone."""
+    """Name where SMSMobileAPI sends a message from the user's phone."""
 
     SMS = "sms"
     WHATSAPP = "whatsapp"
@@ -22,7 +22,7 @@ class Channel(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
-    """The states of the `last_delivery_status` sensor (SPEC.md)."""
+    """Name the states of the `last_delivery_status` sensor (SPEC.md)."""
 
     PENDING = "pending"
     SENT = "sent"
@@ -33,7 +33,10 @@ class DeliveryStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """What a provider can do and its limits; the Home Assistant side validates with these."""
+    """Describe what a provider can do and its limits.
+
+    The Home Assistant side validates with these.
+    """
 
     max_length: int
     max_recipients_per_request: int
@@ -59,7 +62,7 @@ class Capabilities:
 
 @dataclass(frozen=True, slots=True)
 class SendOptions:
-    """Options of one send; `None`/`False` means the provider's default."""
+    """Hold the options of one send; `None`/`False` means the provider's default."""
 
     send_at: datetime | None = None
     flash: bool = False
@@ -70,7 +73,10 @@ class SendOptions:
 
 @dataclass(frozen=True, slots=True)
 class RecipientResult:
-    """What became of one recipient: accepted with the provider's id, or refused with its reason."""
+    """Describe what became of one recipient.
+
+    Accepted with the provider's id, or refused with its reason.
+    """
 
     number: str
     accepted: bool
@@ -81,7 +87,7 @@ class RecipientResult:
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """The per-recipient outcome of one send, in the order the recipients were given."""
+    """Hold the per-recipient outcome of one send, in the order the recipients were given."""
 
     results: tuple[RecipientResult, ...]
     requests: int
@@ -100,7 +106,7 @@ class SendResult:
 
 @dataclass(frozen=True, slots=True)
 class Balance:
-    """Remaining credit, in the provider's unit (a currency code, or "messages")."""
+    """Hold the remaining credit, in the provider's unit (a currency code, or "messages")."""
 
     value: float
     unit: str
@@ -113,7 +119,7 @@ class Balance:
 
 @dataclass(frozen=True, slots=True)
 class AccountInfo:
-    """Who the credentials belong to: `account_id` makes the config entry unique."""
+    """Describe who the credentials belong to: `account_id` makes the config entry unique."""
 
     account_id: str
     name: str
@@ -122,7 +128,7 @@ class AccountInfo:
 
 @dataclass(frozen=True, slots=True)
 class InboundMessage:
-    """One SMS received; `message_id` is the provider's id, or a stable fingerprint."""
+    """Hold one SMS received; `message_id` is the provider's id, or a stable fingerprint."""
 
     message_id: str
     sender: str
@@ -134,7 +140,7 @@ class InboundMessage:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
-    """What became of one message after it was sent."""
+    """Describe what became of one message after it was sent."""
 
     message_id: str
     recipient: str
@@ -160,7 +166,7 @@ class DeliveryReport:
 
 @dataclass(frozen=True, slots=True)
 class WebhookPayload:
-    """What one webhook push carried."""
+    """Hold what one webhook push carried."""
 
     messages: tuple[InboundMessage, ...] = ()
     reports: tuple[DeliveryReport, ...] = ()

@@ -1,4 +1,4 @@
-"""Phone numbers: from what a user writes to what each provider expects.
+"""Convert phone numbers from what a user writes to what each provider expects.
 
 Parsing and validity come from `phonenumbers` (Google's libphonenumber metadata, kept current for
 every country) rather than hand-written rules: a number is accepted only if libphonenumber calls it a

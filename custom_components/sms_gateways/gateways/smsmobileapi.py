@@ -1,4 +1,6 @@
-"""SMSMobileAPI: SMS (and WhatsApp) sent and received by the user's own Android phone.
+"""Talk to SMSMobileAPI.
+
+SMS (and WhatsApp) are sent and received by the user's own Android phone.
 
 The API (`https://api.smsmobileapi.com`) takes the key as the `apikey` parameter. Sends are
 `POST /sendsms/` (form-encoded), received SMS are read with `GET /getsms/`, the log of API sends
@@ -21,7 +23,7 @@ import hashlib
 import hmac
 import math
 import time
-from typing import Any, ClassVar
+from typing import Any
 
 from . import _parse
 from .client import Gateway
@@ -138,13 +140,14 @@ _LOG_STATUSES = {
 
 
 class SmsMobileApiGateway(Gateway):
-    """SMSMobileAPI: the user's Android phone sends and receives through the provider's API."""
+    """Call SMSMobileAPI.
+
+    The user's Android phone sends and receives through the provider's API.
+    """
 
     key = "smsmobileapi"
     name = "SMSMobileAPI"
-    model = "Android gateway"
     default_url = "https://api.smsmobileapi.com"
-    dashboard_url = "https://smsmobileapi.com"
     capabilities = Capabilities(
         # Assumption: the documents allow texts longer than 160 characters without naming a limit;
         # 1600 (10 concatenated segments) stays well inside what phones send.
@@ -162,12 +165,6 @@ class SmsMobileApiGateway(Gateway):
         # The API wants international numbers: there is no country to assume.
         default_region=None,
     )
-    fields: ClassVar[tuple[str, ...]] = ("api_key", "webhook_secret")
-    secret_fields: ClassVar[tuple[str, ...]] = ("api_key", "webhook_secret")
-    optional_fields: ClassVar[tuple[str, ...]] = ("webhook_secret",)
-    unvalidated_fields: ClassVar[tuple[str, ...]] = ("webhook_secret",)
-    # The API has no account endpoint: the account is known by (a hash of) its key.
-    account_from_secret = True
 
     # Ids looked up in the sent log in the current round (see `_next_lookups`).
     _asked: frozenset[str] | set[str] = frozenset()

@@ -1,4 +1,4 @@
-"""GSM-7 / UCS-2 detection and segment counting: what the user pays for.
+"""Detect GSM-7 / UCS-2 and count segments: what the user pays for.
 
 GSM 03.38: a text made only of the default alphabet travels as GSM-7 (160 septets, or 153 a segment
 when concatenated); the extension table's characters take two septets each. Anything else makes the
@@ -21,7 +21,7 @@ UCS2_SINGLE, UCS2_MULTI = 70, 67
 
 
 class Encoding(StrEnum):
-    """How the text travels."""
+    """Name how the text travels."""
 
     GSM7 = "GSM-7"
     UCS2 = "UCS-2"
@@ -29,7 +29,7 @@ class Encoding(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TextInfo:
-    """Encoding, length in the encoding's units, and the number of SMS segments."""
+    """Hold the encoding, length in the encoding's units, and the number of SMS segments."""
 
     encoding: Encoding
     units: int
@@ -37,12 +37,12 @@ class TextInfo:
 
 
 def is_gsm7(text: str) -> bool:
-    """True if every character is in the GSM-7 default alphabet or its extension table."""
+    """Return whether every character is in the GSM-7 default alphabet or its extension table."""
     return all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text)
 
 
 def units_of(text: str, encoding: Encoding) -> list[int]:
-    """The units each character takes: GSM-7 septets, or UTF-16 code units."""
+    """Return the units each character takes: GSM-7 septets, or UTF-16 code units."""
     if encoding is Encoding.GSM7:
         return [2 if c in GSM7_EXTENDED else 1 for c in text]
     # Characters outside the Basic Multilingual Plane (emoji) take two UTF-16 units.
@@ -50,7 +50,7 @@ def units_of(text: str, encoding: Encoding) -> list[int]:
 
 
 def count_segments(units: list[int], single: int, multi: int) -> int:
-    """How many SMS carry characters of these sizes, none split across two.
+    """Count the SMS that carry characters of these sizes, none split across two.
 
     One SMS if all fit in `single`; otherwise segments of `multi` units filled in order, where a
     character that does not fit whole (an escape pair, a surrogate pair) starts the next segment,
@@ -68,7 +68,9 @@ def count_segments(units: list[int], single: int, multi: int) -> int:
 
 
 def analyse(text: str, *, encoding: Encoding | None = None) -> TextInfo:
-    """Encoding and segment count of `text` (an empty text is one segment, as phones count it).
+    """Return the encoding and segment count of `text`.
+
+    An empty text is one segment, as phones count it.
 
     `encoding` forces one (a provider that always sends UCS-2); by default GSM-7 when every
     character has a septet, UCS-2 otherwise.
@@ -98,7 +100,7 @@ LOOKALIKES: dict[str, str] = {
 
 
 def plain_lookalikes(text: str) -> tuple[str, dict[str, str]]:
-    """`text` with look-alikes replaced, and what was replaced by what.
+    """Return `text` with look-alikes replaced, and what was replaced by what.
 
     Only when that makes the whole text GSM-7: a text that stays UCS-2 anyway (Chinese, an
     emoji) keeps its typography, as replacing would save nothing.
@@ -119,7 +121,7 @@ _REPLACEMENT = "\ufffd"
 
 
 def clean_text(text: str) -> str:
-    """`text` with lone surrogates and NUL replaced by U+FFFD; anything else kept as it is.
+    """Return `text` with lone surrogates and NUL replaced by U+FFFD; anything else kept as it is.
 
     A valid surrogate pair (an emoji written as two JSON escapes) is joined into its character.
     """

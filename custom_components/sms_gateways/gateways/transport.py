@@ -29,7 +29,7 @@ MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 
 @dataclass(slots=True)
 class HttpAnswer:
-    """A provider's answer: status, headers and the raw body."""
+    """Hold a provider's answer: status, headers and the raw body."""
 
     status: int
     body: bytes
@@ -38,7 +38,7 @@ class HttpAnswer:
 
 @dataclass(slots=True)
 class RequestCounter:
-    """HTTP requests a gateway made since `started` (`time.monotonic()`), by endpoint.
+    """Count the HTTP requests a gateway made since `started` (`time.monotonic()`), by endpoint.
 
     The endpoint is the path's first segment, never the path: credentials travel in some paths.
     """
@@ -48,7 +48,7 @@ class RequestCounter:
 
 
 class RequestOptions(TypedDict, total=False):
-    """What a request may carry besides its method and path (aiohttp's meaning of each).
+    """Describe what a request may carry besides its method and path (aiohttp's meaning of each).
 
     `raw_query` is appended as it stands, for providers that need a query encoded in something
     other than UTF-8.
@@ -62,7 +62,10 @@ class RequestOptions(TypedDict, total=False):
 
 
 class Readable(Protocol):
-    """A body being received: aiohttp's StreamReader, or Home Assistant Cloud's stand-in."""
+    """Describe a body being received.
+
+    It is aiohttp's StreamReader, or Home Assistant Cloud's stand-in.
+    """
 
     async def read(self, n: int = -1, /) -> bytes:
         """Return up to `n` bytes of what has arrived (empty at the end)."""
