@@ -1,7 +1,8 @@
 """Fixtures shared by the library tests and the Home Assistant tests.
 
 The fakes run on loopback; `socket_enabled` lifts the test harness's socket block for them (the
-harness still allows no host but 127.0.0.1).
+harness still allows no host but 127.0.0.1). The end-to-end lane loads this file too, without
+Home Assistant's test harness or syrupy: what needs them is imported inside the fixtures.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from unittest.mock import patch
 import aiohttp
 from aiohttp.test_utils import TestServer
 import pytest
-from syrupy.assertion import SnapshotAssertion
 
-from tests.common import PROVIDERS, FakeGateways, mock_entry, setup_entry, start_fakes
+from tests.fakes import make_fakes
 from tests.fakes.base import FakeProvider
-from tests.lanes import SnapshotExtension
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from syrupy.assertion import SnapshotAssertion
+
+    from tests.common import FakeGateways
 
 
 Serve = Callable[[FakeProvider], Awaitable[str]]
@@ -63,6 +65,8 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     The plugin's own override of this fixture is registered before syrupy's, so it does not
     take effect; this one also gives one snapshot on both lanes.
     """
+    from tests.lanes import SnapshotExtension
+
     return snapshot.use_extension(SnapshotExtension)
 
 
@@ -93,12 +97,14 @@ async def serve(socket_enabled: None) -> AsyncIterator[Serve]:
 @pytest.fixture
 async def gateways(socket_enabled: None) -> AsyncIterator[FakeGateways]:
     """The four provider fakes on one loopback server (for the Home Assistant tests)."""
+    from tests.common import start_fakes
+
     fakes = await start_fakes()
     yield fakes
     await fakes.server.close()
 
 
-@pytest.fixture(params=PROVIDERS)
+@pytest.fixture(params=list(make_fakes()))
 def provider(request: pytest.FixtureRequest) -> str:
     """Return the provider of `mock_config_entry`: each in turn, unless a test parametrizes it."""
     return str(request.param)
@@ -118,6 +124,8 @@ def mock_config_entry(
 
     Its entry id is fixed (MockConfigEntry makes a random one) so that snapshots are stable.
     """
+    from tests.common import mock_entry
+
     return mock_entry(gateways, provider, recipients=recipients, entry_id=f"{provider}_entry_id")
 
 
@@ -137,6 +145,8 @@ async def init_integration(
     Assistant's own calls are filtered, so the test does not depend on where the integration lists
     its platforms. That entry is unloaded after the test, while the filter is still in place.
     """
+    from tests.common import setup_entry
+
     if platforms is None:
         yield await setup_entry(hass, mock_config_entry)
         return
