@@ -477,9 +477,10 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         """
         gateway = create_gateway(self.hass, entry.data, entry.options)
         try:
-            gateway.format_number(user_input[CONF_PHONE_NUMBER])
-            number = gateway.e164(user_input[CONF_PHONE_NUMBER])
+            (number,) = gateway.numbers((user_input[CONF_PHONE_NUMBER],)).values()
         except InvalidNumberError:
+            number = None
+        if number is None:
             errors[CONF_PHONE_NUMBER] = "invalid_phone_number"
             return None
         name = user_input[CONF_NAME].strip() or number

@@ -122,9 +122,10 @@ async def _async_user_numbers(
             await asyncio.sleep(0)
         for number in recipients[start : start + PARSE_CHUNK]:
             try:
-                mapping[gateway.format_number(number)] = gateway.e164(number)
+                mapped = gateway.numbers((number,))
             except GatewayError:
                 continue
+            mapping.update((form, e164) for form, e164 in mapped.items() if e164 is not None)
     return mapping
 
 

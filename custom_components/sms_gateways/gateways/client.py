@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Unpack
 
@@ -19,6 +19,7 @@ from .exceptions import (
     AuthError,
     EmptyMessageError,
     GatewayError,
+    InvalidNumberError,
     InvalidOptionError,
     MessageTooLongError,
     NoRecipientsError,
@@ -187,11 +188,26 @@ class Gateway(ABC):
             raise NoRecipientsError("No recipient", {"provider": self.name})
         self.check_options(options)
         info = self.check_text(text, options)
-        formatted: dict[str, str] = {}
+        return list(self.numbers(numbers)), info
+
+    def numbers(self, numbers: Iterable[str]) -> dict[str, str | None]:
+        """Map the numbers a user wrote from the provider's form to international form.
+
+        The one place a user's number is read: sending, the response and saved contacts all use
+        it. The same number written twice (or two ways) is one key. Raise `InvalidNumberError`
+        naming the first number the provider cannot take; the international form is None where
+        the provider takes a form that is not a valid number (EnvioSMS's "+52 1 …").
+        """
+        mapped: dict[str, str | None] = {}
         for number in numbers:
-            # Raises InvalidNumberError naming the number the user wrote.
-            formatted.setdefault(self.format_number(number), number)
-        return list(formatted), info
+            provider_form = self.format_number(number)
+            if provider_form in mapped:
+                continue
+            try:
+                mapped[provider_form] = self.e164(number)
+            except InvalidNumberError:
+                mapped[provider_form] = None
+        return mapped
 
     async def async_send(
         self, numbers: Sequence[str], text: str, options: SendOptions | None = None
