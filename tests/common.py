@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+import json
 import time
 from typing import Any
 
@@ -20,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sms_gateways.const import CONF_PROVIDER, DOMAIN
+from custom_components.sms_gateways.inbox_store import storage_key
 from tests.fakes import make_fakes
 from tests.fakes.base import FakeProvider, build_app
 from tests.fakes.itniotech import inbound_push_body
@@ -223,3 +225,16 @@ def push(gateways: FakeGateways, entry: MockConfigEntry, text: str) -> tuple[byt
     body = legacy_push_body("+15559876543", text, guid=f"push-{len(text)}")
     secret = gateways["smsmobileapi"].webhook_secret
     return body, signature_headers(body, secret, int(time.time()))
+
+
+def on_disk(hass_storage: dict[str, Any], entry: MockConfigEntry) -> str:
+    """Return the entry's inbox as last written, as text: what it holds, never how it is laid out.
+
+    Check a value's presence with `json_text(value)`.
+    """
+    return json.dumps(hass_storage.get(storage_key(entry.entry_id)), ensure_ascii=False)
+
+
+def json_text(value: str) -> str:
+    """Return `value` as it appears in a file written by `on_disk` (quoted, so whole values match)."""
+    return json.dumps(value, ensure_ascii=False)

@@ -24,7 +24,15 @@ from custom_components.sms_gateways.const import (
     EVENT_MESSAGE_RECEIVED,
 )
 from custom_components.sms_gateways.inbox import storage_key
-from tests.common import FakeGateways, entry_device, mock_entry, setup_entry, tick
+from tests.common import (
+    FakeGateways,
+    entry_device,
+    json_text,
+    mock_entry,
+    on_disk,
+    setup_entry,
+    tick,
+)
 from tests.fakes.base import Fault
 
 POLLING = ("duanxintong", "smsmobileapi", "itniotech")
@@ -261,17 +269,16 @@ async def test_saved_before_it_fires(
 
     @callback
     def listener(event: Event[Any]) -> None:
-        stored = hass_storage[storage_key(entry.entry_id)]["data"]
-        # A message's id is stored with its receive time.
-        seen = {item[0] if isinstance(item, list) else item for item in stored["seen"]}
+        disk = on_disk(hass_storage, entry)
+        # Recorded as fired (by its id), no longer waiting (its text).
         on_disk_at_fire.append(
-            (event.data["message_id"] in seen, [p["text"] for p in stored["pending"]])
+            (json_text(event.data["message_id"]) in disk, json_text(event.data["message"]) in disk)
         )
 
     hass.bus.async_listen(EVENT_MESSAGE_RECEIVED, listener)
     gateways["duanxintong"].queue_inbound("13798361236", "不要丢")
     await tick(hass)
-    assert on_disk_at_fire == [(True, [])]
+    assert on_disk_at_fire == [(True, False)]
 
 
 async def test_restart_between_fetch_and_fire_loses_nothing(
@@ -287,8 +294,7 @@ async def test_restart_between_fetch_and_fire_loses_nothing(
     await setup_entry(hass, entry)
     assert not fake.inbound  # the provider has handed it out, and forgotten it
     assert events == []
-    stored = hass_storage[storage_key(entry.entry_id)]["data"]
-    assert [p["text"] for p in stored["pending"]] == ["不要丢"]
+    assert json_text("不要丢") in on_disk(hass_storage, entry)
     # ... and stops. The next start fires it from disk, once.
     await restart(hass, entry)
     assert events == []
