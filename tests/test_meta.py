@@ -37,6 +37,7 @@ from custom_components.sms_gateways.errors import Stage, flow_error, translated_
 from custom_components.sms_gateways.gateways import GATEWAYS, GatewayError, ValidationError
 from custom_components.sms_gateways.providers import PROVIDERS as FORMS
 from tests.common import NUMBERS, PROVIDERS, FakeGateways, mock_entry, push, setup_entry, tick
+from tests.fakes import make_fakes
 from tests.fakes.base import Fault
 
 ROOT = Path(__file__).parent.parent
@@ -159,7 +160,8 @@ def test_every_form_field_is_named_and_described() -> None:
         assert set(step.get("data", {})) == set(step.get("data_description", {})), step["title"]
     config = strings["config"]["step"]
     assert set(config["user"]["menu_options"]) == set(GATEWAYS)
-    assert set(FORMS) == set(GATEWAYS)
+    # A provider is one client, one form entry, one fake and one row of test data (README).
+    assert set(FORMS) == set(GATEWAYS) == set(make_fakes()) == set(PROVIDERS)
     for key, form in FORMS.items():
         assert set(config[key]["data"]) == {*form.fields, "url"}, key
         assert set(config["reconfigure"]["data"]) >= {*form.fields, "url"}, key
