@@ -236,5 +236,5 @@ def on_disk(hass_storage: dict[str, Any], entry: MockConfigEntry) -> str:
 
 
 def json_text(value: str) -> str:
-    """Return `value` as it appears in a file written by `on_disk` (quoted, so whole values match)."""
+    """Return `value` as `on_disk` shows it: quoted, so only a whole value matches."""
     return json.dumps(value, ensure_ascii=False)

@@ -151,8 +151,8 @@ class BalanceCoordinator(_GatewayCoordinator[Balance]):
 class InboxCoordinator(_GatewayCoordinator[int]):
     """Poll inbound messages and delivery reports every `scan_interval`.
 
-    One request per endpoint and poll. The data is the number of new messages and reports of the last poll; what matters happens in
-    the inbox (events) and the delivery tracker (the sensor).
+    One request per endpoint and poll. The data is the number of new messages and reports of the
+    last poll; what matters happens in the inbox (events) and the delivery tracker (the sensor).
     """
 
     def __init__(

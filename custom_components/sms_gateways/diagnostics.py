@@ -29,7 +29,7 @@ from .providers import PROVIDERS
 # from them), and what Home Assistant's side adds.
 TO_REDACT = {
     *(name for form in PROVIDERS.values() for name in (*form.secret_fields, *form.account_fields)),
-    # EnvioSMS's session token lives in the client only; redacted wherever a key of its name appears.
+    # EnvioSMS's session token lives in the client only; a key of its name is redacted anyway.
     CONF_TOKEN,
     CONF_WEBHOOK_ID,
     # Anyone holding a cloudhook URL can push to the entry.
